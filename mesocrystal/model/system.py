@@ -1,0 +1,322 @@
+"""A complete model system: body types (size classes), box, potential and initial state."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import rowan
+from scipy.optimize import brentq
+from scipy.special import ndtri
+
+from mesocrystal.model.interactions import (
+    SitePotential,
+    face_contact_energy,
+    random_quaternions,
+    reduced_second_virial,
+)
+from mesocrystal.model.parameters import MAX_INSERTION_PACKING, ModelParameters
+from mesocrystal.model.shapes import BodyShape, make_shape
+from mesocrystal.state import BodyState
+
+#: Number of discrete size classes representing a polydisperse population.
+N_SIZE_CLASSES = 5
+
+#: Densest packing of spheres (Kepler conjecture, Hales, Ann. Math. 162, 1065 (2005)).
+SPHERE_DENSEST_PACKING = math.pi / (3.0 * math.sqrt(2.0))
+
+#: Regime thresholds for the pair thermodynamics of spheres (reported per job).
+#: Noro & Frenkel, J. Chem. Phys. 113, 2941 (2000): the metastable critical point of
+#: short-ranged attraction lies at B2* ~ -1.2 to -1.5; above it the suspension stays
+#: dispersed at low concentration.
+B2_DISPERSED = -1.2
+#: Lu et al., Nature 453, 499 (2008): for ranges of 0.1-0.2 diameters, contact attractions
+#: beyond ~5 kT arrest phase separation into gels/glasses instead of crystallising.
+ARREST_CONTACT_KT = 5.0
+
+
+def size_classes(cv: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Discrete size classes of a log-normal population with mean 1 and given CV.
+
+    Class sizes sit at the log-normal quantiles ``(k + 1/2)/K``; their spread is then
+    adjusted so that the count-weighted mean is exactly 1 and the coefficient of variation
+    exactly ``cv``.
+
+    Parameters
+    ----------
+    cv : float
+        Coefficient of variation of the size (0 gives one class).
+    n : int
+        Number of bodies to split among the classes.
+
+    Returns
+    -------
+    scales : numpy.ndarray, shape (K,)
+        Size of each class relative to the mean.
+    counts : numpy.ndarray, shape (K,), int
+        Bodies per class (sums to ``n``).
+    """
+    if cv <= 0.0:
+        return np.ones(1), np.array([n])
+    k = N_SIZE_CLASSES
+    counts = np.full(k, n // k)
+    for extra in range(n - counts.sum()):
+        counts[(k // 2 + (extra + 1) // 2 * (-1) ** extra) % k] += 1
+    w = counts / n
+    z = ndtri((np.arange(k) + 0.5) / k)
+
+    def cv_of(s):
+        x = np.exp(s * z)
+        mean = np.dot(w, x)
+        return math.sqrt(np.dot(w, (x - mean) ** 2)) / mean - cv
+
+    s = brentq(cv_of, 1e-9, 10.0)
+    x = np.exp(s * z)
+    return x / np.dot(w, x), counts
+
+
+@dataclass
+class Model:
+    """Everything an engine needs to simulate one state point.
+
+    Attributes
+    ----------
+    params : ModelParameters
+        Resolved parameters.
+    shapes : list of BodyShape
+        One body type per size class; type names are ``"A0"``, ``"A1"``, ...
+    typeid : numpy.ndarray, shape (N,)
+        Size class of each body (shuffled reproducibly with the seed).
+    potential : SitePotential
+        Site-site potential in reduced energy units (already multiplied by kT).
+    box_length : float
+        Edge of the cubic box [nm].
+    """
+
+    params: ModelParameters
+    shapes: list[BodyShape]
+    typeid: np.ndarray
+    potential: SitePotential
+    box_length: float
+
+    @property
+    def type_names(self) -> list[str]:
+        """Body type names, one per size class."""
+        return [f"A{k}" for k in range(len(self.shapes))]
+
+    @property
+    def kT(self) -> float:
+        """Thermal energy [reduced energy]."""
+        return self.params.kT
+
+    @property
+    def mass(self) -> np.ndarray:
+        """Body masses, shape (N,)."""
+        return np.array([s.mass for s in self.shapes])[self.typeid]
+
+    @property
+    def moment_inertia(self) -> np.ndarray:
+        """Principal moments of inertia, shape (N, 3)."""
+        return np.array([s.moment_inertia for s in self.shapes])[self.typeid]
+
+    @property
+    def diameter(self) -> np.ndarray:
+        """Circumsphere diameters of the steric envelopes [nm], shape (N,)."""
+        return np.array([s.circumsphere_diameter for s in self.shapes])[self.typeid]
+
+    def pair_report(self, accurate: bool = True) -> dict:
+        """What the interactions mean for a pair of mean-size bodies.
+
+        Returns
+        -------
+        dict
+            ``face_contact_kT`` (face-to-face contact energy in kT, negative = attractive),
+            ``contact_distance_nm``, ``B2_star`` (reduced second virial coefficient) and the
+            pair-thermodynamics ``regime`` (``dispersed``, ``crystallising``, ``arrested``)
+            from the thresholds above. For non-spherical bodies the regime uses the same
+            thresholds and is indicative only.
+        """
+        shape = self.shapes[len(self.shapes) // 2]
+        energy, distance = face_contact_energy(shape, self.potential)
+        n = (60, 200) if accurate else (30, 60)
+        b2 = reduced_second_virial(
+            shape, self.potential, self.kT, n_shells=n[0], n_orientations=n[1], seed=7
+        )
+        contact_kT = energy / self.kT
+        if b2 > B2_DISPERSED:
+            regime = "dispersed"
+        elif -contact_kT >= ARREST_CONTACT_KT:
+            regime = "arrested"
+        else:
+            regime = "crystallising"
+        return {
+            "face_contact_kT": contact_kT,
+            "contact_distance_nm": distance,
+            "B2_star": b2,
+            "regime": regime,
+            "sites_per_body": shape.n_sites,
+        }
+
+    def initial_state(self, max_attempts: int = 2000) -> BodyState:
+        """Random non-overlapping bodies with Maxwell-Boltzmann momenta at kT.
+
+        Random sequential insertion with a cell list: a trial body is rejected when any of its
+        sites is closer than one site diameter to a site of an already placed body.
+
+        Parameters
+        ----------
+        max_attempts : int
+            Trial insertions allowed per body before giving up.
+
+        Returns
+        -------
+        BodyState
+            State at step 0.
+
+        Raises
+        ------
+        RuntimeError
+            When the packing fraction is too high for random insertion.
+        """
+        rng = np.random.default_rng([self.params.seed, 1])
+        n = self.params.N
+        box = np.full(3, self.box_length)
+        radius = np.array([0.5 * s.circumsphere_diameter for s in self.shapes])
+        cell = 2.0 * radius.max()
+        ncell = max(1, int(self.box_length // cell))
+        cells: dict[tuple, list[int]] = {}
+        pos = np.zeros((n, 3))
+        quat = np.zeros((n, 4))
+        world_sites: list[np.ndarray] = []
+        dmin2 = (0.999 * self.potential.site_diameter) ** 2
+        # Insert large bodies first: they are the hardest to place.
+        order = np.argsort(-radius[self.typeid], kind="stable")
+        for count, i in enumerate(order):
+            shape = self.shapes[self.typeid[i]]
+            for _attempt in range(max_attempts):
+                p = (rng.random(3) - 0.5) * box
+                q = random_quaternions(rng, 1)[0]
+                c = tuple(((p + 0.5 * box) / box * ncell).astype(int) % ncell)
+                if ncell >= 3:
+                    neigh = [
+                        j
+                        for dx in (-1, 0, 1)
+                        for dy in (-1, 0, 1)
+                        for dz in (-1, 0, 1)
+                        for j in cells.get(
+                            ((c[0] + dx) % ncell, (c[1] + dy) % ncell, (c[2] + dz) % ncell), ()
+                        )
+                    ]
+                else:
+                    neigh = list(order[:count])
+                ok = True
+                if neigh:
+                    neigh = np.asarray(neigh)
+                    d = pos[neigh] - p
+                    d -= box * np.round(d / box)
+                    close = (d * d).sum(1) < (radius[self.typeid[i]] + radius[self.typeid[neigh]]) ** 2
+                    if close.any():
+                        mine = rowan.rotate(q, shape.sites)
+                        for j, dj in zip(neigh[close], d[close]):
+                            other = world_sites[j] + dj
+                            diff = mine[:, None, :] - other[None, :, :]
+                            if ((diff * diff).sum(-1) < dmin2).any():
+                                ok = False
+                                break
+                if ok:
+                    break
+            else:
+                raise RuntimeError(
+                    f"could not place body {count + 1} of {n} after {max_attempts} random "
+                    f"trials: packing fraction {self.params.packing_fraction} is too high for "
+                    "random insertion of this shape; lower packing_fraction"
+                )
+            pos[i], quat[i] = p, q
+            cells.setdefault(c, []).append(i)
+            while len(world_sites) <= i:
+                world_sites.append(None)
+            world_sites[i] = rowan.rotate(q, shape.sites)
+        mass = self.mass
+        inertia = self.moment_inertia
+        vel = rng.normal(size=(n, 3)) * np.sqrt(self.kT / mass)[:, None]
+        vel -= (mass[:, None] * vel).sum(0) / mass.sum()
+        angmom = rng.normal(size=(n, 3)) * np.sqrt(self.kT * inertia)
+        return BodyState(
+            step=0,
+            box=box,
+            position=pos,
+            image=np.zeros((n, 3), dtype=np.int64),
+            orientation=quat,
+            velocity=vel,
+            angmom=angmom,
+            typeid=self.typeid.copy(),
+        )
+
+
+def max_packing_fraction(params: ModelParameters) -> float:
+    """Largest packing fraction accepted for these parameters.
+
+    The densest packing of the steric envelope (spheres: Kepler; prisms: the envelope in its
+    space-filling bounding prism lattice, a lower bound of the densest packing) capped at
+    :data:`MAX_INSERTION_PACKING` for the random initial configuration.
+    """
+    if params.shape == "sphere":
+        densest = SPHERE_DENSEST_PACKING
+    else:
+        shape = _shape_for(params, 1.0)
+        dims = np.ptp(np.asarray(shape.envelope.vertices), axis=0) + 2 * shape.site_radius
+        if params.shape == "platelet" and params.platelet_sides == 6:
+            prism = math.sqrt(3.0) / 2.0 * dims[1] ** 2 * dims[2]  # hexagonal tiling
+        else:
+            prism = float(np.prod(dims))
+        densest = shape.envelope_volume / prism
+    return min(densest, MAX_INSERTION_PACKING)
+
+
+def _shape_for(params: ModelParameters, scale: float) -> BodyShape:
+    dims = tuple(x * scale for x in params.core_dimensions_nm)
+    if params.shape == "platelet":
+        dims = (dims[0], dims[1])
+    return make_shape(
+        params.shape,
+        dims,
+        shell_thickness=params.shell_nm,
+        site_diameter=params.site_diameter_nm,
+        site_spacing=params.site_spacing_nm,
+        patchy=params.patchy,
+        platelet_sides=params.platelet_sides,
+    )
+
+
+def build_model(params: ModelParameters) -> Model:
+    """Build the model system of a state point.
+
+    Parameters
+    ----------
+    params : ModelParameters
+        Resolved parameters (see :func:`mesocrystal.model.parameters.resolve`).
+
+    Returns
+    -------
+    Model
+    """
+    scales, counts = size_classes(params.polydispersity, params.N)
+    shapes = [_shape_for(params, s) for s in scales]
+    rng = np.random.default_rng([params.seed, 0])
+    typeid = rng.permutation(np.repeat(np.arange(len(scales)), counts)).astype(np.int64)
+    volume = sum(c * s.envelope_volume for c, s in zip(counts, shapes))
+    kT = params.kT
+    potential = SitePotential(
+        site_diameter=params.site_diameter_nm,
+        attraction_range=params.attraction_range_nm,
+        epsilon=params.epsilon_kT * kT,
+        epsilon_core=kT,
+    )
+    return Model(
+        params=params,
+        shapes=shapes,
+        typeid=typeid,
+        potential=potential,
+        box_length=(volume / params.packing_fraction) ** (1.0 / 3.0),
+    )

@@ -1,0 +1,255 @@
+"""Engine-neutral run loop: stages, trajectory output, checkpoints, resume and walltime.
+
+A run has two stages on one step counter: ``randomize_steps`` with the attraction switched off
+(the bodies lose the memory of the insertion), then ``steps`` of assembly. Frames go to
+``trajectory.gsd`` every ``frame_period`` steps; after every ``checkpoint_every`` frames the
+state is written atomically to ``restart.gsd``. A run that is killed resumes from the restart
+file; frames written after the last checkpoint are dropped first, so no frame is lost or
+duplicated. A run approaching its walltime, or receiving SIGTERM/SIGINT (as schedulers send
+before a job's time limit), checkpoints and returns ``"interrupted"``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import gsd.hoomd
+import numpy as np
+
+from mesocrystal import schema
+from mesocrystal.state import BodyState
+
+logger = logging.getLogger(__name__)
+
+INIT_FILE = "init.gsd"
+RESTART_FILE = "restart.gsd"
+TRAJECTORY_FILE = "trajectory.gsd"
+
+
+@dataclass
+class RunResult:
+    """Outcome of :func:`run`."""
+
+    status: str  # "complete" or "interrupted"
+    step: int
+    total_steps: int
+    frames: int
+    tps: float
+    engine: dict
+    warnings: list
+
+
+def total_steps(params) -> int:
+    """Randomisation plus assembly steps."""
+    return params.randomize_steps + params.steps
+
+
+def kinetic_temperatures(state: BodyState, mass: np.ndarray, inertia: np.ndarray) -> tuple:
+    """Translational and rotational kinetic temperatures [reduced energy].
+
+    :math:`k_BT_\\mathrm{tr} = \\sum_i M_i v_i^2 / 3N` and
+    :math:`k_BT_\\mathrm{rot} = \\sum_{i,k} L_{ik}^2 / I_{ik} / 3N` (body-frame components).
+    """
+    n = state.N
+    t_tr = float((mass[:, None] * state.velocity**2).sum() / (3 * n))
+    t_rot = float((state.angmom**2 / inertia).sum() / (3 * n))
+    return t_tr, t_rot
+
+
+def _segment_seed(seed: int, step: int) -> int:
+    return int(np.random.SeedSequence([seed, step]).generate_state(1)[0] % 900_000_000)
+
+
+class _StopFlag:
+    """Set by SIGTERM/SIGINT while a run is in progress."""
+
+    def __init__(self):
+        self.signal = None
+        self._old = {}
+
+    def __enter__(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self._old[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not in the main thread
+                pass
+        return self
+
+    def _handle(self, signum, _frame):
+        self.signal = signum
+
+    def __exit__(self, *exc):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def load_start_state(job_dir: Path, warnings: list) -> BodyState:
+    """The state to (re)start from: the restart file, else the last trajectory frame with a
+    warning, else the initial configuration."""
+    restart = job_dir / RESTART_FILE
+    if restart.exists():
+        try:
+            return schema.state_from_frame(schema.read_last_frame(restart))
+        except schema.CorruptFileError as err:
+            warnings.append(f"restart file unusable, falling back to the trajectory: {err}")
+            logger.warning(warnings[-1])
+    trajectory = job_dir / TRAJECTORY_FILE
+    if trajectory.exists():
+        try:
+            return schema.state_from_frame(schema.read_last_frame(trajectory))
+        except schema.CorruptFileError as err:
+            warnings.append(f"trajectory unusable, starting from the initial state: {err}")
+            logger.warning(warnings[-1])
+            trajectory.rename(trajectory.with_suffix(".gsd.corrupt"))
+    return schema.state_from_frame(schema.read_last_frame(job_dir / INIT_FILE))
+
+
+def run(
+    job_dir: str | os.PathLike,
+    model,
+    engine_cls,
+    *,
+    frames: int = 50,
+    checkpoint_every: int = 1,
+    walltime: float | None = None,
+    margin: float = 60.0,
+    progress=None,
+) -> RunResult:
+    """Run (or resume) the simulation of one job directory.
+
+    Parameters
+    ----------
+    job_dir : path
+        Directory with ``init.gsd``; receives ``trajectory.gsd`` and ``restart.gsd``.
+    model : mesocrystal.model.system.Model
+        The model of the job.
+    engine_cls : type
+        An :class:`~mesocrystal.engines.base.Engine` subclass.
+    frames : int
+        Number of trajectory frames over the whole run (plus the initial frame).
+    checkpoint_every : int
+        Write the restart file after this many frames.
+    walltime : float, optional
+        Seconds this call may run; it stops ``margin`` seconds early with a checkpoint.
+    margin : float
+        Safety margin before the walltime [s].
+    progress : callable, optional
+        Called with a one-line progress message (default: :mod:`logging` at INFO level).
+
+    Returns
+    -------
+    RunResult
+    """
+    job_dir = Path(job_dir)
+    say = progress or logger.info
+    t_start = time.monotonic()
+    params = model.params
+    total = total_steps(params)
+    period = max(1, math.ceil(total / max(1, frames)))
+    warnings: list[str] = []
+
+    state = load_start_state(job_dir, warnings)
+    trajectory = job_dir / TRAJECTORY_FILE
+    dropped = schema.truncate_trajectory(trajectory, state.step)
+    if dropped:
+        say(f"dropped {dropped} trajectory frame(s) written after the last checkpoint")
+    steps_on_disk = schema.trajectory_steps(trajectory)
+    expected = [s for s in range(0, state.step + 1, period)]
+    if len(steps_on_disk) < len(expected):
+        warnings.append(
+            f"trajectory has {len(steps_on_disk)} frames up to step {state.step}, expected "
+            f"{len(expected)}: frames were lost from a truncated file"
+        )
+        logger.warning(warnings[-1])
+
+    engine = engine_cls(model, state, _segment_seed(params.seed, state.step))
+    mass, inertia = model.mass, model.moment_inertia
+    tps = 0.0
+    n_frames = len(steps_on_disk)
+    try:
+        with gsd.hoomd.open(trajectory, "a") as traj, _StopFlag() as stop:
+
+            last_frame = None
+
+            def write_frame(st: BodyState, last_tps: float, checkpoint: bool) -> None:
+                nonlocal n_frames, last_frame
+                t_tr, t_rot = kinetic_temperatures(st, mass, inertia)
+                pe = engine.potential_energy()
+                log = {
+                    "potential_energy": pe,
+                    "potential_energy_per_body_kT": pe / st.N / model.kT,
+                    "kinetic_temperature_translational": t_tr,
+                    "kinetic_temperature_rotational": t_rot,
+                    "kT": model.kT,
+                    "stage": 0.0 if st.step < params.randomize_steps else 1.0,
+                    "tps": last_tps,
+                }
+                frame = schema.make_frame(model, st, log)
+                traj.append(frame)
+                traj.flush()
+                n_frames += 1
+                last_frame = frame
+                if checkpoint:
+                    schema.write_atomic(job_dir / RESTART_FILE, frame)
+
+            if n_frames == 0:
+                write_frame(engine.state(), 0.0, True)
+            step = state.step
+            since_checkpoint = 0
+            last_report, last_step = time.monotonic(), step
+            while step < total:
+                next_frame = (step // period + 1) * period
+                stop_at = min(next_frame, total)
+                if step < params.randomize_steps:
+                    stop_at = min(stop_at, params.randomize_steps)
+                engine.set_attraction(step >= params.randomize_steps)
+                elapsed = time.monotonic() - t_start
+                chunk_estimate = (stop_at - step) / tps if tps > 0 else 0.0
+                if walltime is not None and elapsed + chunk_estimate > walltime - margin:
+                    break
+                t0 = time.monotonic()
+                engine.run(stop_at - step)
+                tps = (stop_at - step) / max(time.monotonic() - t0, 1e-9)
+                step = stop_at
+                if step % period == 0 or step == total:
+                    since_checkpoint += 1
+                    checkpoint = since_checkpoint >= checkpoint_every or step == total
+                    write_frame(engine.state(), tps, checkpoint)
+                    if checkpoint:
+                        since_checkpoint = 0
+                    now = time.monotonic()
+                    if step == total or now - last_report > 30.0 or (
+                        10 * step // total > 10 * last_step // total
+                    ):
+                        eta = (total - step) / tps if tps > 0 else float("nan")
+                        say(
+                            f"step {step}/{total} ({100.0 * step / total:.0f} %), "
+                            f"{tps:.0f} steps/s, ETA {eta:.0f} s"
+                        )
+                        last_report, last_step = now, step
+                if stop.signal is not None:
+                    say(f"received signal {stop.signal}: checkpointing and stopping")
+                    break
+            if since_checkpoint:
+                # Frames since the last checkpoint: checkpoint the newest one so the
+                # trajectory and the restart file agree.
+                schema.write_atomic(job_dir / RESTART_FILE, last_frame)
+        info = engine.info
+    finally:
+        engine.close()
+    final = schema.state_from_frame(schema.read_last_frame(job_dir / RESTART_FILE))
+    return RunResult(
+        status="complete" if final.step >= total else "interrupted",
+        step=final.step,
+        total_steps=total,
+        frames=n_frames,
+        tps=tps,
+        engine=info,
+        warnings=warnings,
+    )

@@ -1,0 +1,149 @@
+"""The functions behind the operations of ``project.py``, one per operation, plus the
+conditions and labels that read the products on disk.
+
+Every product is a file in the job directory:
+
+=====================  ===========================================================
+``init.gsd``           initial configuration (step 0), written by :func:`initialize`
+``trajectory.gsd``     frames of the run (schema: ``docs/gsd_schema.md``)
+``restart.gsd``        latest checkpoint; the run is complete when its step reaches
+                       ``randomize_steps + steps``
+=====================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from mesocrystal import schema, simulate
+from mesocrystal.engines import get_engine
+from mesocrystal.model import conditions
+from mesocrystal.model.parameters import resolve
+from mesocrystal.model.system import Model, build_model
+
+logger = logging.getLogger(__name__)
+
+
+def model_of(job) -> Model:
+    """The model system of a job's state point."""
+    return build_model(resolve(job.cached_statepoint if hasattr(job, "cached_statepoint")
+                               else job.statepoint()))
+
+
+def _path(job, name: str) -> Path:
+    return Path(job.fn(name))
+
+
+def initialize(job) -> None:
+    """Build the model, record its derived parameters and write ``init.gsd``.
+
+    The job document receives ``model``: the resolved parameters, the pair report
+    (face-to-face contact energy in kT, B2*, regime), the box and the unit mapping.
+    """
+    model = model_of(job)
+    report = model.pair_report()
+    p = model.params
+    doc = {
+        "parameters": p.to_dict(),
+        "pair": report,
+        "box_length_nm": model.box_length,
+        "size_classes_nm": [list(s.core_dimensions) for s in model.shapes],
+        "sites_per_type": [s.n_sites for s in model.shapes],
+        "total_steps": simulate.total_steps(p),
+    }
+    if p.environment:
+        d_h = p.environment["core_diameter_nm"] + 2 * p.shell_nm
+        doc["seconds_per_tau"] = conditions.physical_time_per_tau(
+            p.environment["solvent"], p.environment["temperature_C"], d_h, p.damping_time
+        )
+    job.doc["model"] = doc
+    logger.info(
+        "job %s: face contact %.2f kT, B2* = %.3g, regime %s",
+        job.id, report["face_contact_kT"], report["B2_star"], report["regime"],
+    )
+    state = model.initial_state()
+    schema.write_atomic(_path(job, simulate.INIT_FILE), schema.make_frame(model, state))
+
+
+def assemble(
+    job,
+    engine: str | None = None,
+    walltime: float | None = None,
+    frames: int | None = None,
+) -> simulate.RunResult:
+    """Run or resume the randomisation and assembly stages of a job.
+
+    Parameters
+    ----------
+    job : signac.job.Job
+        The job.
+    engine : str, optional
+        Engine name; default from ``project.doc["engine"]``, ``$MESOCRYSTAL_ENGINE`` or
+        ``"auto"``.
+    walltime : float, optional
+        Seconds this call may run (default ``$MESOCRYSTAL_WALLTIME``, unlimited if unset).
+    frames : int, optional
+        Trajectory frames over the run (default ``project.doc["frames"]`` or 50).
+    """
+    project_doc = job.project.doc if hasattr(job, "project") else {}
+    name = engine or project_doc.get("engine") or os.environ.get("MESOCRYSTAL_ENGINE", "auto")
+    engine_cls = get_engine(name)
+    if walltime is None and os.environ.get("MESOCRYSTAL_WALLTIME"):
+        walltime = float(os.environ["MESOCRYSTAL_WALLTIME"])
+    frames = frames or int(project_doc.get("frames", 50))
+    model = model_of(job)
+
+    def progress(msg: str) -> None:
+        print(f"[{job.id[:8]}] {msg}", flush=True)
+
+    result = simulate.run(
+        job.path, model, engine_cls, frames=frames, walltime=walltime, progress=progress
+    )
+    job.doc["engine"] = result.engine
+    job.doc["assembly"] = {
+        "status": result.status,
+        "step": result.step,
+        "total_steps": result.total_steps,
+        "frames": result.frames,
+        "tps": result.tps,
+        "warnings": result.warnings,
+    }
+    return result
+
+
+# -- conditions and labels (products on disk) ---------------------------------------------------
+def initialized(job) -> bool:
+    """``init.gsd`` exists."""
+    return job.isfile(simulate.INIT_FILE)
+
+
+def checkpoint_step(job) -> int | None:
+    """Step of the latest checkpoint, or None when there is none (or it is unreadable)."""
+    if not job.isfile(simulate.RESTART_FILE):
+        return None
+    try:
+        return int(schema.read_last_frame(_path(job, simulate.RESTART_FILE)).configuration.step)
+    except schema.CorruptFileError:
+        return None
+
+
+def required_steps(job) -> int:
+    """Total steps of the job's run (randomisation + assembly)."""
+    sp = job.cached_statepoint if hasattr(job, "cached_statepoint") else job.statepoint()
+    return int(sp["randomize_steps"]) + int(sp["steps"])
+
+
+def simulated(job) -> bool:
+    """The checkpoint has reached the end of the run."""
+    step = checkpoint_step(job)
+    return step is not None and step >= required_steps(job)
+
+
+def progress_label(job) -> str | None:
+    """``"simulating: 40%"`` for a started, unfinished run."""
+    step = checkpoint_step(job)
+    if step is None or step >= required_steps(job):
+        return None
+    return f"simulating: {100 * step // required_steps(job)}%"
