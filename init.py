@@ -36,7 +36,7 @@ PAPER_CONDITIONS = [
 
 PRESETS = {
     # The paper's three microenvironments, small enough for a laptop in minutes.
-    "default": [{**c, "N": 64, "steps": 20_000, "seed": 0} for c in PAPER_CONDITIONS],
+    "default": [{**c, "N": 64, "steps": 40_000, "seed": 0} for c in PAPER_CONDITIONS],
     # Tiny systems for tests and a first look (seconds).
     "quick": [
         {"shape": "sphere", "N": 16, "steps": 400, "randomize_steps": 100, "epsilon_kT": 0.3},
