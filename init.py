@@ -40,8 +40,15 @@ PRESETS = {
     # Tiny systems for tests and a first look (seconds).
     "quick": [
         {"shape": "sphere", "N": 16, "steps": 400, "randomize_steps": 100, "epsilon_kT": 0.3},
-        {"shape": "platelet", "N": 16, "steps": 400, "randomize_steps": 100,
-         "epsilon_kT": 0.05, "platelet_width_nm": 5.0, "packing_fraction": 0.05},
+        {
+            "shape": "platelet",
+            "N": 16,
+            "steps": 400,
+            "randomize_steps": 100,
+            "epsilon_kT": 0.05,
+            "platelet_width_nm": 5.0,
+            "packing_fraction": 0.05,
+        },
     ],
     # The paper's conditions at production size; replicas differ by seed.
     "paper": [{**c, "N": 512, "steps": 500_000} for c in PAPER_CONDITIONS],
@@ -53,12 +60,15 @@ def expand_grid(spec) -> list[dict]:
     if isinstance(spec, list):
         return [dict(sp) for sp in spec]
     if not isinstance(spec, dict) or not ({"grid", "fixed"} & spec.keys()):
-        raise StatePointError("<grid file>", "must be a list of state points or a mapping "
-                              "with 'grid' and/or 'fixed'")
+        raise StatePointError(
+            "<grid file>", "must be a list of state points or a mapping with 'grid' and/or 'fixed'"
+        )
     fixed, grid = spec.get("fixed", {}), spec.get("grid", {})
     keys = list(grid)
-    return [{**fixed, **dict(zip(keys, values))}
-            for values in itertools.product(*(grid[k] for k in keys))]
+    return [
+        {**fixed, **dict(zip(keys, values))}
+        for values in itertools.product(*(grid[k] for k in keys))
+    ]
 
 
 def load(source: str, replicas: int) -> list[dict]:
@@ -68,8 +78,9 @@ def load(source: str, replicas: int) -> list[dict]:
     else:
         path = Path(source)
         if not path.exists():
-            raise SystemExit(f"error: {source!r} is neither a preset ({', '.join(PRESETS)}) "
-                             "nor an existing file")
+            raise SystemExit(
+                f"error: {source!r} is neither a preset ({', '.join(PRESETS)}) nor an existing file"
+            )
         text = path.read_text()
         if path.suffix in (".yaml", ".yml"):
             import yaml
@@ -85,8 +96,12 @@ def load(source: str, replicas: int) -> list[dict]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("source", nargs="?", default="default",
-                        help=f"preset ({', '.join(PRESETS)}) or a YAML/JSON grid file")
+    parser.add_argument(
+        "source",
+        nargs="?",
+        default="default",
+        help=f"preset ({', '.join(PRESETS)}) or a YAML/JSON grid file",
+    )
     parser.add_argument("--replicas", type=int, default=1, help="seeds per state point")
     parser.add_argument("--engine", choices=ENGINE_NAMES, help="engine for this study")
     parser.add_argument("--frames", type=int, help="trajectory frames per run (default 50)")

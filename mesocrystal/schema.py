@@ -149,9 +149,15 @@ def trajectory_steps(path: str | os.PathLike) -> np.ndarray:
     path = Path(path)
     if not path.exists():
         return np.zeros(0, dtype=np.int64)
+    name = "configuration/step"
     with gsd.fl.open(path, "r") as f:
+        # gsd.hoomd omits a chunk equal to its default (step 0) or to frame 0's value.
+        first = int(f.read_chunk(0, name)[0]) if f.nframes and f.chunk_exists(0, name) else 0
         return np.array(
-            [int(f.read_chunk(k, "configuration/step")[0]) for k in range(f.nframes)],
+            [
+                int(f.read_chunk(k, name)[0]) if f.chunk_exists(k, name) else first
+                for k in range(f.nframes)
+            ],
             dtype=np.int64,
         )
 

@@ -90,8 +90,8 @@ class _StopFlag:
 
 
 def load_start_state(job_dir: Path, warnings: list) -> BodyState:
-    """The state to (re)start from: the restart file, else the last trajectory frame with a
-    warning, else the initial configuration."""
+    """The state to (re)start from: the restart file; else the last trajectory frame (which
+    also replaces the unusable restart file), with a warning; else the initial configuration."""
     restart = job_dir / RESTART_FILE
     if restart.exists():
         try:
@@ -102,7 +102,9 @@ def load_start_state(job_dir: Path, warnings: list) -> BodyState:
     trajectory = job_dir / TRAJECTORY_FILE
     if trajectory.exists():
         try:
-            return schema.state_from_frame(schema.read_last_frame(trajectory))
+            frame = schema.read_last_frame(trajectory)
+            schema.write_atomic(restart, frame)  # repair the checkpoint from the frame
+            return schema.state_from_frame(frame)
         except schema.CorruptFileError as err:
             warnings.append(f"trajectory unusable, starting from the initial state: {err}")
             logger.warning(warnings[-1])
@@ -160,11 +162,11 @@ def run(
     if dropped:
         say(f"dropped {dropped} trajectory frame(s) written after the last checkpoint")
     steps_on_disk = schema.trajectory_steps(trajectory)
-    expected = [s for s in range(0, state.step + 1, period)]
-    if len(steps_on_disk) < len(expected):
+    expected = len(range(0, state.step + 1, period)) + (state.step % period != 0)
+    if state.step > 0 and len(steps_on_disk) < expected:
         warnings.append(
             f"trajectory has {len(steps_on_disk)} frames up to step {state.step}, expected "
-            f"{len(expected)}: frames were lost from a truncated file"
+            f"{expected}: frames were lost from a truncated file"
         )
         logger.warning(warnings[-1])
 
@@ -174,7 +176,6 @@ def run(
     n_frames = len(steps_on_disk)
     try:
         with gsd.hoomd.open(trajectory, "a") as traj, _StopFlag() as stop:
-
             last_frame = None
 
             def write_frame(st: BodyState, last_tps: float, checkpoint: bool) -> None:
@@ -224,8 +225,10 @@ def run(
                     if checkpoint:
                         since_checkpoint = 0
                     now = time.monotonic()
-                    if step == total or now - last_report > 30.0 or (
-                        10 * step // total > 10 * last_step // total
+                    if (
+                        step == total
+                        or now - last_report > 30.0
+                        or (10 * step // total > 10 * last_step // total)
                     ):
                         eta = (total - step) / tps if tps > 0 else float("nan")
                         say(

@@ -28,8 +28,7 @@ logger = logging.getLogger(__name__)
 
 def model_of(job) -> Model:
     """The model system of a job's state point."""
-    return build_model(resolve(job.cached_statepoint if hasattr(job, "cached_statepoint")
-                               else job.statepoint()))
+    return build_model(resolve(job.cached_statepoint))
 
 
 def _path(job, name: str) -> Path:
@@ -48,9 +47,9 @@ def initialize(job) -> None:
     doc = {
         "parameters": p.to_dict(),
         "pair": report,
-        "box_length_nm": model.box_length,
-        "size_classes_nm": [list(s.core_dimensions) for s in model.shapes],
-        "sites_per_type": [s.n_sites for s in model.shapes],
+        "box_length_nm": float(model.box_length),
+        "size_classes_nm": [[float(x) for x in s.core_dimensions] for s in model.shapes],
+        "sites_per_type": [int(s.n_sites) for s in model.shapes],
         "total_steps": simulate.total_steps(p),
     }
     if p.environment:
@@ -61,7 +60,10 @@ def initialize(job) -> None:
     job.doc["model"] = doc
     logger.info(
         "job %s: face contact %.2f kT, B2* = %.3g, regime %s",
-        job.id, report["face_contact_kT"], report["B2_star"], report["regime"],
+        job.id,
+        report["face_contact_kT"],
+        report["B2_star"],
+        report["regime"],
     )
     state = model.initial_state()
     schema.write_atomic(_path(job, simulate.INIT_FILE), schema.make_frame(model, state))
@@ -104,10 +106,10 @@ def assemble(
     job.doc["engine"] = result.engine
     job.doc["assembly"] = {
         "status": result.status,
-        "step": result.step,
-        "total_steps": result.total_steps,
+        "step": int(result.step),
+        "total_steps": int(result.total_steps),
         "frames": result.frames,
-        "tps": result.tps,
+        "tps": float(result.tps),
         "warnings": result.warnings,
     }
     return result
@@ -131,7 +133,7 @@ def checkpoint_step(job) -> int | None:
 
 def required_steps(job) -> int:
     """Total steps of the job's run (randomisation + assembly)."""
-    sp = job.cached_statepoint if hasattr(job, "cached_statepoint") else job.statepoint()
+    sp = job.cached_statepoint
     return int(sp["randomize_steps"]) + int(sp["steps"])
 
 

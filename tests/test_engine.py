@@ -13,8 +13,16 @@ from mesocrystal.model.system import build_model
 
 
 def small_model(**kw):
-    sp = {"shape": "sphere", "N": 32, "steps": 1000, "randomize_steps": 0,
-          "epsilon_kT": 0.1, "packing_fraction": 0.05, "site_spacing": 0.7, **kw}
+    sp = {
+        "shape": "sphere",
+        "N": 32,
+        "steps": 1000,
+        "randomize_steps": 0,
+        "epsilon_kT": 0.1,
+        "packing_fraction": 0.05,
+        "site_spacing": 0.7,
+        **kw,
+    }
     return build_model(resolve(normalize(sp)))
 
 
@@ -46,10 +54,22 @@ def test_equipartition(engine_name, temperature):
         model = small_model()
     else:
         # A microenvironment state point: kT = 318.15/298.15.
-        model = build_model(resolve(normalize({
-            "solvent": "toluene", "temperature_C": temperature, "N": 32, "steps": 1000,
-            "randomize_steps": 0, "concentration": 0.5, "shape": "sphere",
-            "site_spacing": 0.7})))
+        model = build_model(
+            resolve(
+                normalize(
+                    {
+                        "solvent": "toluene",
+                        "temperature_C": temperature,
+                        "N": 32,
+                        "steps": 1000,
+                        "randomize_steps": 0,
+                        "concentration": 0.5,
+                        "shape": "sphere",
+                        "site_spacing": 0.7,
+                    }
+                )
+            )
+        )
     kT = model.kT
     engine = get_engine(engine_name)(model, model.initial_state(), seed=3)
     tr, rot = [], []
@@ -70,8 +90,9 @@ def test_equipartition(engine_name, temperature):
 
 def test_equipartition_anisotropic_inertia(engine_name):
     """Rotational temperature of platelets (I_x = I_y != I_z) per axis equals kT within 6 %."""
-    model = small_model(shape="platelet", platelet_width_nm=4.0, epsilon_kT=0.0, N=24,
-                        site_spacing=0.8)
+    model = small_model(
+        shape="platelet", platelet_width_nm=4.0, epsilon_kT=0.0, N=24, site_spacing=0.8
+    )
     engine = get_engine(engine_name)(model, model.initial_state(), seed=5)
     per_axis = []
     try:

@@ -72,8 +72,12 @@ def test_hexagonal_platelet_inertia():
 
 @pytest.mark.parametrize(
     "kind,dims,extra",
-    [("sphere", (3.5,), {}), ("platelet", (7.0, 2.1), {}), ("cuboid", (6, 5, 3), {}),
-     ("platelet", (7.0, 2.1), {"platelet_sides": 6})],
+    [
+        ("sphere", (3.5,), {}),
+        ("platelet", (7.0, 2.1), {}),
+        ("cuboid", (6, 5, 3), {}),
+        ("platelet", (7.0, 2.1), {"platelet_sides": 6}),
+    ],
 )
 def test_site_spacing_and_envelope(kind, dims, extra):
     s = shape(kind, dims, **extra)
@@ -117,8 +121,9 @@ def test_face_contact_energy_hand_count():
     # lattice spacing is 5.75 nm / 7 = 0.821 nm, so lateral neighbours sit at
     # sqrt(d^2 + s^2) = 1.294 nm, beyond the cut-off d + range = 1.25 nm.
     d, spacing, rng = 1.0, 5.75 / 7, 0.25
-    s = make_shape("platelet", (6.0, 2.0), shell_thickness=0.75, site_diameter=d,
-                   site_spacing=spacing)
+    s = make_shape(
+        "platelet", (6.0, 2.0), shell_thickness=0.75, site_diameter=d, site_spacing=spacing
+    )
     eps = 0.3
     pot = SitePotential(site_diameter=d, attraction_range=rng, epsilon=eps, epsilon_core=1.0)
     inner_width = 6.0 + 0.75 - d
@@ -147,8 +152,10 @@ def test_second_virial():
     d_eff = (3 * b2 / (2 * math.pi)) ** (1 / 3)
     assert 0.92 * 4.25 < d_eff < 4.25
     # Attraction lowers B2*, monotonically.
-    b = [reduced_second_virial(s, pot.with_epsilon(e), 1.0, n_shells=30, n_orientations=60)
-         for e in (0.1, 0.2, 0.3)]
+    b = [
+        reduced_second_virial(s, pot.with_epsilon(e), 1.0, n_shells=30, n_orientations=60)
+        for e in (0.1, 0.2, 0.3)
+    ]
     assert b[0] > b[1] > b[2]
 
 
@@ -187,8 +194,11 @@ def test_mapping_values():
 
 
 def test_initial_state_has_no_overlaps():
-    model = build_model(resolve(normalize({"shape": "platelet", "N": 24,
-                                           "epsilon_kT": 0.05, "packing_fraction": 0.1})))
+    model = build_model(
+        resolve(
+            normalize({"shape": "platelet", "N": 24, "epsilon_kT": 0.05, "packing_fraction": 0.1})
+        )
+    )
     st = model.initial_state()
     import rowan
 

@@ -119,6 +119,9 @@ class LAMMPSEngine(Engine):
                 atom_id += 1
             rot = rowan.to_matrix(q)
             inertia = rot @ np.diag(shape.moment_inertia) @ rot.T
+            # Round-off below 1e-12 would make LAMMPS diagonalise noise for (nearly)
+            # isotropic bodies and can give non-numeric principal axes.
+            inertia[np.abs(inertia) < 1e-12 * shape.moment_inertia.max()] = 0.0
             ang = rowan.rotate(q, state.angmom[i])
             v = state.velocity[i]
             p, im = state.position[i], state.image[i]
@@ -173,14 +176,12 @@ class LAMMPSEngine(Engine):
         # Constant offset from LAMMPS' principal frame to the model's body frame.
         q_lmp = self._raw()["q"]
         self._q_offset = rowan.multiply(rowan.conjugate(q_lmp), state.orientation)
-        self._dirty = False
+        self._dirty = True
 
     def _morse_coeff(self) -> str:
         pot = self.model.potential
         d0 = pot.morse_D0 if self._attraction else 0.0
-        return (
-            f"pair_coeff 1 1 morse {d0} {pot.morse_alpha} {pot.site_diameter} {pot.morse_rcut}"
-        )
+        return f"pair_coeff 1 1 morse {d0} {pot.morse_alpha} {pot.site_diameter} {pot.morse_rcut}"
 
     # -- Engine API --------------------------------------------------------------------------
     def set_attraction(self, on: bool) -> None:
@@ -201,9 +202,7 @@ class LAMMPSEngine(Engine):
         lmp = self._lammps
         # Invoke the local compute on the current step, then read its array.
         self.lmp.command("run 0 pre no post no")
-        arr = self.lmp.numpy.extract_compute(
-            "rl", lmp.LMP_STYLE_LOCAL, lmp.LMP_TYPE_ARRAY
-        )
+        arr = self.lmp.numpy.extract_compute("rl", lmp.LMP_STYLE_LOCAL, lmp.LMP_TYPE_ARRAY)
         arr = np.array(arr, dtype=float, copy=True)
         arr = arr[np.argsort(arr[:, 0])]
         return {

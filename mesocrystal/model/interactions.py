@@ -6,8 +6,8 @@ do not interact (rigid-body exclusion).
 1. **Steric core** between every pair of sites: Weeks-Chandler-Andersen (WCA), i.e. the
    12-6 Lennard-Jones potential cut at its minimum and shifted to zero there,
 
-   .. math:: U_\\mathrm{WCA}(r) = 4\\varepsilon_c[(\\sigma/r)^{12} - (\\sigma/r)^6] + \\varepsilon_c,
-             \\quad r < 2^{1/6}\\sigma = d_s,
+   .. math:: U_\\mathrm{WCA}(r) = 4\\varepsilon_c[(\\sigma/r)^{12} - (\\sigma/r)^6]
+             + \\varepsilon_c, \\quad r < 2^{1/6}\\sigma = d_s,
 
    with contact diameter :math:`d_s` (``site_diameter``) and :math:`\\varepsilon_c = k_BT` so
    the core is equally hard at every temperature (Weeks, Chandler, Andersen, J. Chem. Phys.
@@ -16,7 +16,8 @@ do not interact (rigid-body exclusion).
 2. **Ligand-mediated attraction** between pairs of *attractive* sites only: a Morse well
    with its minimum at contact, cut at :math:`r_c = d_s + \\lambda` and shifted to zero there,
 
-   .. math:: U_\\mathrm{M}(r) = D_0[e^{-2\\alpha(r-d_s)} - 2e^{-\\alpha(r-d_s)}] - U_\\mathrm{M}^0(r_c),
+   .. math:: U_\\mathrm{M}(r) = D_0[e^{-2\\alpha(r-d_s)} - 2e^{-\\alpha(r-d_s)}]
+             - U_\\mathrm{M}^0(r_c),
 
    with range :math:`\\lambda` about the ligand-shell thickness (``attraction_range``),
    :math:`\\alpha\\lambda = 4`, and :math:`D_0` scaled so the shifted well depth is exactly
@@ -266,9 +267,7 @@ def second_virial_coefficient(
     return float(b2)
 
 
-def reduced_second_virial(
-    shape: BodyShape, potential: SitePotential, kT: float, **kwargs
-) -> float:
+def reduced_second_virial(shape: BodyShape, potential: SitePotential, kT: float, **kwargs) -> float:
     """:math:`B_2^* = B_2 / B_2^\\mathrm{steric}`, relative to the same bodies without attraction.
 
     Noro & Frenkel (J. Chem. Phys. 113, 2941 (2000)) showed that short-ranged attractive

@@ -140,8 +140,10 @@ def _check(name: str, spec: Field, value: Any) -> Any:
     elif spec.kind is list:
         if not isinstance(value, (list, tuple)) or len(value) != 3:
             raise StatePointError(name, f"must be a list of 3 edge lengths in nm, got {value!r}")
-        return [_check(name, Field(float, None, spec.unit, spec.doc, spec.low, spec.high), v)
-                for v in value]
+        return [
+            _check(name, Field(float, None, spec.unit, spec.doc, spec.low, spec.high), v)
+            for v in value
+        ]
     if spec.choices and value not in spec.choices:
         allowed = ", ".join(repr(c) for c in spec.choices)
         raise StatePointError(name, f"{value!r} is not allowed; choose one of {allowed}")
@@ -234,12 +236,20 @@ def resolve(statepoint: Mapping) -> ModelParameters:
         m = conditions.map_microenvironment(sp["solvent"], sp["temperature_C"], sp["concentration"])
         env = asdict(m)
         epsilon, phi, cv, damping, kT = (
-            m.epsilon_kT, m.packing_fraction, m.polydispersity, m.damping_time, m.kT
+            m.epsilon_kT,
+            m.packing_fraction,
+            m.polydispersity,
+            m.damping_time,
+            m.kT,
         )
         core_d = m.core_diameter_nm if sp["shape"] == "sphere" else None
     else:
         epsilon, phi, cv, damping, kT = (
-            sp["epsilon_kT"], sp["packing_fraction"], sp["polydispersity"], sp["damping_time"], 1.0
+            sp["epsilon_kT"],
+            sp["packing_fraction"],
+            sp["polydispersity"],
+            sp["damping_time"],
+            1.0,
         )
         core_d = sp["core_diameter_nm"]
     if sp["shape"] == "sphere":

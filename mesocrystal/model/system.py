@@ -151,9 +151,9 @@ class Model:
         else:
             regime = "crystallising"
         return {
-            "face_contact_kT": contact_kT,
-            "contact_distance_nm": distance,
-            "B2_star": b2,
+            "face_contact_kT": float(contact_kT),
+            "contact_distance_nm": float(distance),
+            "B2_star": float(b2),
             "regime": regime,
             "sites_per_body": shape.n_sites,
         }
@@ -215,7 +215,9 @@ class Model:
                     neigh = np.asarray(neigh)
                     d = pos[neigh] - p
                     d -= box * np.round(d / box)
-                    close = (d * d).sum(1) < (radius[self.typeid[i]] + radius[self.typeid[neigh]]) ** 2
+                    close = (d * d).sum(1) < (
+                        radius[self.typeid[i]] + radius[self.typeid[neigh]]
+                    ) ** 2
                     if close.any():
                         mine = rowan.rotate(q, shape.sites)
                         for j, dj in zip(neigh[close], d[close]):
