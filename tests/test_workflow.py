@@ -61,7 +61,8 @@ def test_init_and_run_end_to_end(project_dir):
             assert frame.particles.N == job.sp.N
             assert frame.particles.type_shapes[0]["type"] in ("Sphere", "ConvexPolyhedron")
             assert "log/mesocrystal/potential_energy" in frame.log
-    status = run_script(project_dir, "project.py", "status", "-d").stdout
+    # --ignore-errors: where SLURM clients are installed but no controller runs.
+    status = run_script(project_dir, "project.py", "status", "-d", "--ignore-errors").stdout
     assert "simulated" in status
 
 
