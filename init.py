@@ -81,13 +81,13 @@ def load(source: str, replicas: int) -> list[dict]:
             raise SystemExit(
                 f"error: {source!r} is neither a preset ({', '.join(PRESETS)}) nor an existing file"
             )
-        text = path.read_text()
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
+        import yaml
 
-            spec = yaml.safe_load(text)
-        else:
-            spec = json.loads(text)
+        text = path.read_text()
+        try:
+            spec = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
+        except (ValueError, yaml.YAMLError) as err:
+            raise StatePointError("<grid file>", f"{source} cannot be parsed: {err}") from err
         points = expand_grid(spec)
     if replicas > 1:
         points = [{**sp, "seed": sp.get("seed", 0) + r} for sp in points for r in range(replicas)]
@@ -110,8 +110,8 @@ def main(argv=None) -> int:
     if args.replicas < 1:
         parser.error("--replicas must be at least 1")
 
-    points = load(args.source, args.replicas)
     try:
+        points = load(args.source, args.replicas)
         statepoints = [normalize(sp) for sp in points]  # validate all before writing
     except StatePointError as err:
         print(f"error: {err}", file=sys.stderr)

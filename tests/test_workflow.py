@@ -217,3 +217,10 @@ def test_grid_file(project_dir):
         (0.2, 1),
     ]
     assert project.doc["engine"] == "lammps"
+
+
+def test_malformed_grid_file(project_dir):
+    (project_dir / "grid.yaml").write_text("grid: {epsilon_kT: [0.1,\n")
+    proc = run_script(project_dir, "init.py", "grid.yaml", check=False)
+    assert proc.returncode == 2 and "cannot be parsed" in proc.stderr
+    assert not (project_dir / "workspace").exists()

@@ -188,7 +188,7 @@ class Model:
         cells: dict[tuple, list[int]] = {}
         pos = np.zeros((n, 3))
         quat = np.zeros((n, 4))
-        world_sites: list[np.ndarray] = []
+        world_sites: list[np.ndarray | None] = [None] * n  # placed bodies' sites [nm]
         dmin2 = (0.999 * self.potential.site_diameter) ** 2
         # Insert large bodies first: they are the hardest to place.
         order = np.argsort(-radius[self.typeid], kind="stable")
@@ -236,8 +236,6 @@ class Model:
                 )
             pos[i], quat[i] = p, q
             cells.setdefault(c, []).append(i)
-            while len(world_sites) <= i:
-                world_sites.append(None)
             world_sites[i] = rowan.rotate(q, shape.sites)
         mass = self.mass
         inertia = self.moment_inertia

@@ -1,0 +1,148 @@
+"""What a running job knows about its scheduler, and the project's generic SLURM environment.
+
+:func:`remaining_walltime` tells a simulation how many seconds its scheduler job has left, so
+that :func:`mesocrystal.workflow.assemble` can checkpoint and stop before the scheduler kills it.
+It reads, in order:
+
+1. ``SLURM_JOB_END_TIME``: the job's end as a UNIX time stamp (set by SLURM 23.02 and later);
+2. ``squeue -h -j $SLURM_JOB_ID -o %L``: the time left as SLURM reports it (any version);
+
+and returns None outside a scheduler job or when the job has no time limit.
+
+:class:`SlurmClusterEnvironment` is the signac-flow compute environment of a SLURM cluster
+that signac-flow does not know by name: its job scripts (``templates/slurm-gpu.sh``) request
+GPUs with ``--gpus`` (or ``--gres``), and ``submit`` gains ``--partition`` and ``--account``
+(defaults ``$SBATCH_PARTITION`` and ``$SBATCH_ACCOUNT``). Clusters that signac-flow knows by
+name (Great Lakes, Expanse, Anvil, ...) keep their own environments. ``docs/cluster.md`` shows
+how to add a cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Mapping
+
+from flow.environment import DefaultSlurmEnvironment, registered_environments
+
+SQUEUE_TIMEOUT = 20.0
+"""Seconds to wait for ``squeue`` before giving up on the remaining walltime."""
+
+_TIME_LEFT = re.compile(r"^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$")
+
+
+def parse_time_left(text: str) -> float | None:
+    """Seconds in a SLURM duration as ``squeue -o %L`` prints it.
+
+    Parameters
+    ----------
+    text : str
+        ``[days-][hours:]minutes:seconds``, or ``UNLIMITED``, ``NOT_SET``, ``INVALID``.
+
+    Returns
+    -------
+    float or None
+        The duration in seconds, or None for no limit or text that is not a duration.
+    """
+    match = _TIME_LEFT.match(text.strip())
+    if match is None:
+        return None
+    days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return float(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+
+
+def _squeue_time_left(job_id: str, environ: Mapping[str, str]) -> float | None:
+    try:
+        proc = subprocess.run(
+            ["squeue", "-h", "-j", job_id, "-o", "%L"],
+            capture_output=True,
+            text=True,
+            timeout=SQUEUE_TIMEOUT,
+            env=dict(environ),
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return None
+    return parse_time_left(proc.stdout.strip().splitlines()[0])
+
+
+def remaining_walltime(
+    environ: Mapping[str, str] | None = None, now: float | None = None
+) -> float | None:
+    """Seconds left before the scheduler ends the current job.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        Environment variables to read (default :data:`os.environ`).
+    now : float, optional
+        The current UNIX time (default :func:`time.time`).
+
+    Returns
+    -------
+    float or None
+        Seconds until the job's end (0 when it is already past), or None outside a SLURM job,
+        for a job without a time limit, or when SLURM cannot be asked.
+    """
+    env = os.environ if environ is None else environ
+    now = time.time() if now is None else now
+    end = env.get("SLURM_JOB_END_TIME", "").strip()
+    if end:
+        try:
+            end_time = float(end)
+        except ValueError:
+            end_time = 0.0
+        if end_time > 0:
+            return max(0.0, end_time - now)
+    job_id = env.get("SLURM_JOB_ID", "").strip()
+    if not job_id:
+        return None
+    return _squeue_time_left(job_id, env)
+
+
+class SlurmClusterEnvironment(DefaultSlurmEnvironment):
+    """A SLURM cluster that signac-flow has no environment for, with or without GPUs.
+
+    Selected where ``sbatch`` exists and no signac-flow environment recognises the host.
+    Force it with ``SIGNAC_FLOW_ENVIRONMENT=SlurmClusterEnvironment``.
+    """
+
+    template = "slurm-gpu.sh"
+
+    @classmethod
+    def is_present(cls) -> bool:
+        """SLURM is here and no environment of a named cluster matches the host."""
+        if not cls.scheduler_type.is_present():
+            return False
+        return not any(
+            env.hostname_pattern is not None and env.is_present()
+            for env in registered_environments()
+            if env is not cls
+        )
+
+    @classmethod
+    def add_args(cls, parser) -> None:
+        """Add ``--partition``, ``--account`` and ``--gpu-flag`` to ``submit``."""
+        super().add_args(parser)
+        parser.add_argument(
+            "--partition",
+            default=os.environ.get("SBATCH_PARTITION") or None,
+            help="SLURM partition (default: $SBATCH_PARTITION, else the cluster's default).",
+        )
+        parser.add_argument(
+            "--account",
+            default=os.environ.get("SBATCH_ACCOUNT") or None,
+            help="SLURM account charged for the jobs (default: $SBATCH_ACCOUNT, else the "
+            "signac config value flow.SlurmClusterEnvironment.account, else none).",
+        )
+        parser.add_argument(
+            "--gpu-flag",
+            choices=("gpus", "gres"),
+            default=os.environ.get("MESOCRYSTAL_GPU_FLAG") or "gpus",
+            help="Request GPUs with --gpus=N or --gres=gpu:N "
+            "(default: $MESOCRYSTAL_GPU_FLAG, else gpus).",
+        )
