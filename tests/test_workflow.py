@@ -61,8 +61,15 @@ def test_init_and_run_end_to_end(project_dir):
             assert frame.particles.N == job.sp.N
             assert frame.particles.type_shapes[0]["type"] in ("Sphere", "ConvexPolyhedron")
             assert "log/mesocrystal/potential_energy" in frame.log
-    # --ignore-errors: where SLURM clients are installed but no controller runs.
-    status = run_script(project_dir, "project.py", "status", "-d", "--ignore-errors").stdout
+    # The standard (no scheduler) environment: SLURM clients may be installed here without a
+    # running controller; submission is tested against a real scheduler in test_slurm.py.
+    status = run_script(
+        project_dir,
+        "project.py",
+        "status",
+        "-d",
+        env={"SIGNAC_FLOW_ENVIRONMENT": "StandardEnvironment"},
+    ).stdout
     assert "simulated" in status
 
 

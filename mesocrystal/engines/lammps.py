@@ -73,6 +73,34 @@ def available() -> bool:
         lmp.close()
 
 
+#: glibc ``mallopt`` parameter M_PERTURB (malloc.h).
+_M_PERTURB = -6
+
+
+class _ZeroFilledAllocations:
+    """Make glibc ``malloc`` return zero-filled memory inside the ``with`` block.
+
+    ``fix rigid/small ... langevin`` (LAMMPS 2025.7) allocates its Langevin force array in its
+    first ``setup()`` and adds it to the body forces before filling it, so the first half step
+    sees whatever the heap held (intermittent "Non-numeric atom coords" errors, or silently
+    wrong kicks). With M_PERTURB = 0xff glibc fills new allocations with zero bytes, which makes
+    that first contribution exactly zero, i.e. the state the next step overwrites anyway.
+    """
+
+    def __enter__(self):
+        try:
+            self._mallopt = ctypes.CDLL(None).mallopt
+        except (OSError, AttributeError):  # not glibc: nothing to do
+            self._mallopt = None
+        if self._mallopt is not None:
+            self._mallopt(_M_PERTURB, 0xFF)
+        return self
+
+    def __exit__(self, *exc):
+        if self._mallopt is not None:
+            self._mallopt(_M_PERTURB, 0)
+
+
 def _threads() -> int:
     return max(1, int(os.environ.get("OMP_NUM_THREADS", "1")))
 
@@ -144,34 +172,34 @@ class LAMMPSEngine(Engine):
                 "Masses\n\n1 1.0\n2 1.0\n\nAtoms # molecular\n\n" + "\n".join(rows) + "\n"
             )
             infile.write_text(f"{n}\n" + "\n".join(bodies) + "\n")
-            lmp.commands_list(
-                [
-                    "units lj",
-                    "dimension 3",
-                    "boundary p p p",
-                    "atom_style molecular",
-                    "atom_modify map array",
-                    f"read_data {data}",
-                    f"pair_style hybrid/overlay lj/cut {pot.wca_rcut} morse {pot.morse_rcut}",
-                    f"pair_coeff * * lj/cut {pot.epsilon_core} {pot.wca_sigma} {pot.wca_rcut}",
-                    "pair_coeff * * morse 0.0 1.0 1.0",
-                    self._morse_coeff(),
-                    "pair_modify pair lj/cut shift yes",
-                    "pair_modify pair morse shift yes",
-                    "neighbor 0.3 bin",
-                    "neigh_modify exclude molecule/intra all delay 0 every 1 check yes",
-                    f"comm_modify cutoff {extent + pot.morse_rcut + 0.5}",
-                    f"timestep {model.params.dt}",
-                    f"fix rig all rigid/small molecule langevin {model.kT} {model.kT} "
-                    f"{model.params.damping_time} {1 + seed % 900_000_000} infile {infile}",
-                    "compute rl all rigid/local rig id x y z vx vy vz ix iy iz "
-                    "quatw quati quatj quatk angmomx angmomy angmomz",
-                    "thermo_style custom step pe",
-                    "thermo 0",
-                    f"reset_timestep {state.step}",
-                    "run 0 post no",
-                ]
-            )
+            commands = [
+                "units lj",
+                "dimension 3",
+                "boundary p p p",
+                "atom_style molecular",
+                "atom_modify map array",
+                f"read_data {data}",
+                f"pair_style hybrid/overlay lj/cut {pot.wca_rcut} morse {pot.morse_rcut}",
+                f"pair_coeff * * lj/cut {pot.epsilon_core} {pot.wca_sigma} {pot.wca_rcut}",
+                "pair_coeff * * morse 0.0 1.0 1.0",
+                self._morse_coeff(),
+                "pair_modify pair lj/cut shift yes",
+                "pair_modify pair morse shift yes",
+                "neighbor 0.3 bin",
+                "neigh_modify exclude molecule/intra all delay 0 every 1 check yes",
+                f"comm_modify cutoff {extent + pot.morse_rcut + 0.5}",
+                f"timestep {model.params.dt}",
+                f"fix rig all rigid/small molecule langevin {model.kT} {model.kT} "
+                f"{model.params.damping_time} {1 + seed % 900_000_000} infile {infile}",
+                "compute rl all rigid/local rig id x y z vx vy vz ix iy iz "
+                "quatw quati quatj quatk angmomx angmomy angmomz",
+                "thermo_style custom step pe",
+                "thermo 0",
+                f"reset_timestep {state.step}",
+            ]
+            lmp.commands_list(commands)
+            with _ZeroFilledAllocations():
+                lmp.command("run 0 post no")  # first setup: allocates the Langevin array
         self._step = state.step
         # Constant offset from LAMMPS' principal frame to the model's body frame.
         q_lmp = self._raw()["q"]
