@@ -9,6 +9,9 @@ It reads, in order:
 
 and returns None outside a scheduler job or when the job has no time limit.
 
+:func:`simulation_gpus` is the ``ngpu`` directive of a simulation: one GPU when the study's
+engine is HOOMD-blue, none for LAMMPS (CPU).
+
 :class:`SlurmClusterEnvironment` is the signac-flow compute environment of a SLURM cluster
 that signac-flow does not know by name: its job scripts (``templates/slurm-gpu.sh``) request
 GPUs with ``--gpus`` (or ``--gres``), and ``submit`` gains ``--partition`` and ``--account``
@@ -26,6 +29,11 @@ import time
 from collections.abc import Mapping
 
 from flow.environment import DefaultSlurmEnvironment, registered_environments
+from flow.scheduling.slurm import SlurmScheduler
+from flow.util.template_filters import calc_tasks
+
+GPU_ENGINES = frozenset({"hoomd"})
+"""Engines that run a simulation on one GPU."""
 
 SQUEUE_TIMEOUT = 20.0
 """Seconds to wait for ``squeue`` before giving up on the remaining walltime."""
@@ -104,6 +112,53 @@ def remaining_walltime(
     return _squeue_time_left(job_id, env)
 
 
+def simulation_gpus(job) -> int:
+    """GPUs for one simulation of a job: the ``ngpu`` directive of ``assemble``.
+
+    Follows the engine that :func:`mesocrystal.workflow.assemble` will use: the study's
+    ``project.doc["engine"]``, else ``$MESOCRYSTAL_ENGINE``.
+
+    Parameters
+    ----------
+    job : signac.job.Job
+        The job.
+
+    Returns
+    -------
+    int
+        1 for a GPU engine (HOOMD-blue), 0 otherwise (LAMMPS, or ``auto`` that picks one on
+        the compute node).
+    """
+    name = job.project.doc.get("engine") or os.environ.get("MESOCRYSTAL_ENGINE", "auto")
+    return 1 if name in GPU_ENGINES else 0
+
+
+class SlurmQueueScheduler(SlurmScheduler):
+    """signac-flow's SLURM scheduler, with a failed queue query reported as a scheduler error.
+
+    When ``squeue`` fails (no controller reachable, a client without configuration),
+    signac-flow's own scheduler lets the ``CalledProcessError`` escape; as a ``RuntimeError``
+    it is what signac-flow expects: ``status --ignore-errors`` shows the status without the
+    queue, and ``submit`` still stops before submitting anything.
+    """
+
+    def jobs(self):
+        """Yield the cluster jobs of the user from ``squeue``.
+
+        Raises
+        ------
+        RuntimeError
+            When ``squeue`` fails.
+        """
+        try:
+            yield from super().jobs()
+        except subprocess.CalledProcessError as error:
+            raise RuntimeError(
+                f"cannot read the SLURM queue: {' '.join(error.cmd)} exited with "
+                f"status {error.returncode}"
+            ) from error
+
+
 class SlurmClusterEnvironment(DefaultSlurmEnvironment):
     """A SLURM cluster that signac-flow has no environment for, with or without GPUs.
 
@@ -111,11 +166,24 @@ class SlurmClusterEnvironment(DefaultSlurmEnvironment):
     Force it with ``SIGNAC_FLOW_ENVIRONMENT=SlurmClusterEnvironment``.
     """
 
+    scheduler_type = SlurmQueueScheduler
     template = "slurm-gpu.sh"
+
+    # signac-flow looks for a ``templates`` folder beside the module of every environment it
+    # does not define itself, and logs a warning with every command when there is none. The
+    # templates of this one are in the project's ``templates/`` folder, which signac-flow
+    # searches first, so it presents itself as a module of signac-flow's.
+    __module__ = DefaultSlurmEnvironment.__module__
 
     @classmethod
     def is_present(cls) -> bool:
-        """SLURM is here and no environment of a named cluster matches the host."""
+        """SLURM is here and no environment of a named cluster matches the host.
+
+        A subclass with a ``hostname_pattern`` (a named cluster) is present where the host
+        name matches it.
+        """
+        if cls.hostname_pattern is not None:
+            return super().is_present()
         if not cls.scheduler_type.is_present():
             return False
         return not any(
@@ -146,3 +214,19 @@ class SlurmClusterEnvironment(DefaultSlurmEnvironment):
             help="Request GPUs with --gpus=N or --gres=gpu:N "
             "(default: $MESOCRYSTAL_GPU_FLAG, else gpus).",
         )
+
+    @classmethod
+    def _get_scheduler_values(cls, context) -> dict:
+        """CPU and GPU totals of a script; a generic cluster's node sizes are unknown.
+
+        signac-flow's default checks the request against partition sizes, which for an
+        unknown cluster would refuse every GPU request. Here everything runs on one node.
+        """
+        parallel = context.get("parallel", False)
+        force = context.get("force", False)
+        operations = context["operations"]
+        return {
+            "ncpu_tasks": calc_tasks(operations, "np", parallel, force),
+            "ngpu_tasks": calc_tasks(operations, "ngpu", parallel, force),
+            "num_nodes": 1,
+        }

@@ -21,8 +21,8 @@ import rowan
 
 from mesocrystal.state import BodyState
 
-#: Prefix of the logged quantities in GSD frames.
-LOG_PREFIX = "log/mesocrystal/"
+#: Prefix of the logged quantities in ``Frame.log``; gsd stores them as ``log/mesocrystal/*``.
+LOG_PREFIX = "mesocrystal/"
 
 
 def angmom_to_gsd(orientation: np.ndarray, angmom_body: np.ndarray) -> np.ndarray:

@@ -8,11 +8,16 @@ Every product is a file in the job directory:
 ``trajectory.gsd``     frames of the run (schema: ``docs/gsd_schema.md``)
 ``restart.gsd``        latest checkpoint; the run is complete when its step reaches
                        ``randomize_steps + steps``
+``analysis.json``      descriptors and labels of the final frame and a time series,
+                       written by :func:`analyze`
+job document           ``classification``: label, confidence and key descriptors,
+                       written by :func:`classify`
 =====================  ===========================================================
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -85,15 +90,22 @@ def assemble(
         Engine name; default from ``project.doc["engine"]``, ``$MESOCRYSTAL_ENGINE`` or
         ``"auto"``.
     walltime : float, optional
-        Seconds this call may run (default ``$MESOCRYSTAL_WALLTIME``, unlimited if unset).
+        Seconds this call may run (default: the smaller of ``$MESOCRYSTAL_WALLTIME`` and the
+        time left to the scheduler job, :func:`mesocrystal.scheduler.remaining_walltime`;
+        unlimited if neither is known).
     frames : int, optional
         Trajectory frames over the run (default ``project.doc["frames"]`` or 50).
     """
     project_doc = job.project.doc if hasattr(job, "project") else {}
     name = engine or project_doc.get("engine") or os.environ.get("MESOCRYSTAL_ENGINE", "auto")
     engine_cls = get_engine(name)
-    if walltime is None and os.environ.get("MESOCRYSTAL_WALLTIME"):
-        walltime = float(os.environ["MESOCRYSTAL_WALLTIME"])
+    if walltime is None:
+        from mesocrystal.scheduler import remaining_walltime
+
+        limits = [remaining_walltime()]
+        if os.environ.get("MESOCRYSTAL_WALLTIME"):
+            limits.append(float(os.environ["MESOCRYSTAL_WALLTIME"]))
+        walltime = min((t for t in limits if t is not None), default=None)
     frames = frames or int(project_doc.get("frames", 50))
     model = model_of(job)
 
@@ -113,6 +125,48 @@ def assemble(
         "warnings": result.warnings,
     }
     return result
+
+
+ANALYSIS_FILE = "analysis.json"
+#: Descriptors copied into the job document next to the label.
+KEY_DESCRIPTORS = (
+    "aggregated_fraction",
+    "largest_cluster_fraction",
+    "solid_fraction",
+    "q6_avg",
+    "nematic_order",
+    "layer_amplitude",
+    "layer_spacing",
+    "packing_fraction",
+)
+
+
+def analyze(job, stride: int = 5) -> dict:
+    """Classify the final frame and every ``stride``-th frame; write ``analysis.json``.
+
+    Uses :func:`analysis.analyze_trajectory`, which reads only the GSD file.
+    """
+    import analysis
+
+    return analysis.analyze_trajectory(
+        job.fn(simulate.TRAJECTORY_FILE), job.fn(ANALYSIS_FILE), stride=stride
+    )
+
+
+def classify(job) -> dict:
+    """Store the label, confidence and key descriptors in ``job.doc["classification"]``."""
+    with open(job.fn(ANALYSIS_FILE)) as f:
+        result = json.load(f)
+    descriptors = result.get("descriptors", {})
+    job.doc["classification"] = {
+        "label": result["label"],
+        "confidence": result["confidence"],
+        "alternative": result.get("alternative"),
+        "step": result.get("step"),
+        "first_occurrence": result.get("first_occurrence"),
+        "descriptors": {k: descriptors.get(k) for k in KEY_DESCRIPTORS if k in descriptors},
+    }
+    return job.doc["classification"]
 
 
 # -- conditions and labels (products on disk) ---------------------------------------------------
@@ -141,6 +195,30 @@ def simulated(job) -> bool:
     """The checkpoint has reached the end of the run."""
     step = checkpoint_step(job)
     return step is not None and step >= required_steps(job)
+
+
+def analyzed(job) -> bool:
+    """``analysis.json`` exists and is newer than the trajectory."""
+    if not (job.isfile(ANALYSIS_FILE) and job.isfile(simulate.TRAJECTORY_FILE)):
+        return False
+    return os.path.getmtime(job.fn(ANALYSIS_FILE)) >= os.path.getmtime(
+        job.fn(simulate.TRAJECTORY_FILE)
+    )
+
+
+def classified(job) -> bool:
+    """The job document holds the label of the current ``analysis.json``."""
+    if "classification" not in job.doc or not job.isfile(ANALYSIS_FILE):
+        return False
+    with open(job.fn(ANALYSIS_FILE)) as f:
+        step = json.load(f).get("step")
+    return job.doc["classification"].get("step") == step
+
+
+def structure_label(job) -> str | None:
+    """The structure label (``crystalline``, ``layered``, ``rcp``, ``dispersed``)."""
+    classification = job.doc.get("classification")
+    return classification["label"] if classification else None
 
 
 def progress_label(job) -> str | None:

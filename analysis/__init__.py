@@ -1,0 +1,57 @@
+"""Structure classification of nanocrystal assemblies from GSD trajectories.
+
+Reads HOOMD-schema GSD files (body centres of rigid bodies and free particles), computes
+descriptors with freud (aggregation, Steinhardt and ten Wolde bond order, nematic order, layering,
+Voronoi packing) and labels each frame ``crystalline``, ``layered``, ``rcp`` or ``dispersed``
+with a confidence. See ``docs/classifier.md`` for the decision rules.
+
+Examples
+--------
+>>> import analysis
+>>> result = analysis.classify_file("trajectory.gsd")          # doctest: +SKIP
+>>> result.label, result.confidence                            # doctest: +SKIP
+('crystalline', 0.93)
+>>> analysis.analyze_trajectory("trajectory.gsd", "analysis.json", stride=10)  # doctest: +SKIP
+"""
+
+from .classify import LABELS, Classification, classify, classify_file, classify_frame
+from .descriptors import Descriptors, PerBody, compute_descriptors
+from .io import (
+    BodySystem,
+    FrameError,
+    GSDReadError,
+    frame_count,
+    load_bodies,
+    read_frame,
+    system_from_arrays,
+)
+from .trajectory import (
+    analyze_trajectory,
+    classify_trajectory,
+    first_occurrence,
+    timeseries_rows,
+    write_json_atomic,
+)
+
+__all__ = [
+    "LABELS",
+    "BodySystem",
+    "Classification",
+    "Descriptors",
+    "FrameError",
+    "GSDReadError",
+    "PerBody",
+    "analyze_trajectory",
+    "classify",
+    "classify_file",
+    "classify_frame",
+    "classify_trajectory",
+    "compute_descriptors",
+    "first_occurrence",
+    "frame_count",
+    "load_bodies",
+    "read_frame",
+    "system_from_arrays",
+    "timeseries_rows",
+    "write_json_atomic",
+]

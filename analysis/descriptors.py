@@ -1,0 +1,307 @@
+"""Per-frame structural descriptors of a nanocrystal assembly.
+
+:func:`compute_descriptors` runs, on the body centres of one frame:
+
+1. the contact network and aggregates (:mod:`analysis.aggregation`);
+2. bond-orientational order of the aggregated bodies (:mod:`analysis.bondorder`);
+3. nematic order of the body z axes (:mod:`analysis.orientation`);
+4. the strongest density wave of the largest aggregate (:mod:`analysis.layering`);
+5. the Voronoi packing fraction of the aggregates' interior (:mod:`analysis.packing`).
+
+All averages are over aggregated bodies unless stated otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from typing import Any
+
+import gsd.hoomd
+import numpy as np
+import rowan
+
+from . import aggregation, bondorder, layering, orientation, packing
+from .io import BodySystem, load_bodies
+
+#: Minimum number of interior bodies for the solid fraction to be measured on the interior
+#: (otherwise it is measured on all aggregated bodies).
+MIN_INTERIOR = 13
+
+#: Nematic order above which the director is taken as the stacking direction: the Maier-Saupe
+#: order parameter at the isotropic-nematic transition (Maier and Saupe, Z. Naturforsch. A 14,
+#: 882 (1959)).
+ORIENTED_NEMATIC_ORDER = 0.43
+
+
+@dataclasses.dataclass(frozen=True)
+class Descriptors:
+    """Structural descriptors of one frame.
+
+    Lengths are in nm. Order parameters are means over aggregated bodies (NaN if there is no
+    aggregate).
+
+    Attributes
+    ----------
+    n_bodies : int
+        Number of analysed bodies (body centres and free particles).
+    step : int
+        Simulation time step.
+    size_scale : float
+        Median volume-equivalent diameter of the bodies (nm).
+    size_source : str
+        Where sizes came from (``type_shapes``, ``diameter`` or ``inferred``).
+    aggregated_fraction : float
+        Fraction of bodies in aggregates.
+    largest_cluster_fraction : float
+        Fraction of bodies in the largest aggregate.
+    n_aggregates : int
+        Number of aggregates.
+    aggregate_sizes : tuple of int
+        Bodies per aggregate, decreasing.
+    cluster_size_distribution : dict of int to int
+        Number of clusters of the contact network of each size (monomers have size 1).
+    mean_coordination : float
+        Mean number of contacts of aggregated bodies.
+    q4, q6 : float
+        Mean Steinhardt :math:`q_4`, :math:`q_6`.
+    q4_avg, q6_avg : float
+        Mean Lechner-Dellago :math:`\\bar q_4`, :math:`\\bar q_6`.
+    w6 : float
+        Mean normalised :math:`\\hat w_6`.
+    solid_fraction : float
+        Fraction of solid-like bodies (ten Wolde) among interior aggregated bodies, or among all
+        aggregated bodies when the interior is too small (see ``solid_fraction_basis``).
+    solid_fraction_basis : str
+        ``"interior"``, ``"aggregate"`` or ``"none"``.
+    solid_fraction_aggregate : float
+        Fraction of solid-like bodies among all aggregated bodies.
+    largest_solid_cluster : int
+        Bodies in the largest cluster of solid-like bodies (crystal nucleus size).
+    nematic_order : float
+        Nematic order :math:`S` of the body z axes of aggregated bodies (all bodies if there
+        is no aggregate); NaN when orientations carry no information.
+    director : tuple of float or None
+        Nematic director.
+    orientation_meaningful : bool
+        Whether the bodies are anisotropic (or have stored orientations and unknown shape).
+    layer_amplitude : float
+        Density-wave amplitude :math:`\\tau` of the largest aggregate.
+    layer_spacing : float
+        Layer spacing (nm).
+    layer_direction : tuple of float or None
+        Layer normal.
+    layer_method : str
+        ``"director"``, ``"structure_factor"`` or ``"none"``.
+    layer_noise_floor : float
+        Amplitude expected from a disordered aggregate of the same size.
+    packing_fraction : float
+        Voronoi packing fraction of interior aggregated bodies.
+    interior_fraction : float
+        Fraction of aggregated bodies that are interior.
+    packing_method : str
+        Tessellation behind the packing fraction (``voronoi``, ``delaunay`` or ``none``).
+    """
+
+    n_bodies: int
+    step: int
+    size_scale: float
+    size_source: str
+    aggregated_fraction: float
+    largest_cluster_fraction: float
+    n_aggregates: int
+    aggregate_sizes: tuple
+    cluster_size_distribution: dict
+    mean_coordination: float
+    q4: float
+    q6: float
+    q4_avg: float
+    q6_avg: float
+    w6: float
+    solid_fraction: float
+    solid_fraction_basis: str
+    solid_fraction_aggregate: float
+    largest_solid_cluster: int
+    nematic_order: float
+    director: tuple | None
+    orientation_meaningful: bool
+    layer_amplitude: float
+    layer_spacing: float
+    layer_direction: tuple | None
+    layer_method: str
+    layer_noise_floor: float
+    packing_fraction: float
+    interior_fraction: float
+    packing_method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable dictionary (NaN becomes ``None``)."""
+        out = {}
+        for field in dataclasses.fields(self):
+            out[field.name] = to_jsonable(getattr(self, field.name))
+        return out
+
+
+@dataclasses.dataclass
+class PerBody:
+    """Per-body results behind :class:`Descriptors` (arrays of shape ``(N,)``)."""
+
+    system: BodySystem
+    network: aggregation.ContactNetwork
+    aggregation: aggregation.Aggregation
+    bond_order: bondorder.BondOrder
+    packing: packing.Packing
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy scalars, tuples and arrays to JSON types; non-finite floats to ``None``."""
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, tuple | list | np.ndarray):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def _mean(values: np.ndarray, mask: np.ndarray) -> float:
+    sel = values[mask]
+    sel = sel[np.isfinite(sel)]
+    return float(sel.mean()) if len(sel) else float("nan")
+
+
+def _vec(v: np.ndarray) -> tuple | None:
+    return tuple(float(x) for x in v) if np.all(np.isfinite(v)) else None
+
+
+def _largest_aggregate_layering(system, agg, nematic_largest) -> layering.Layering:
+    mask = agg.largest
+    n = int(np.count_nonzero(mask))
+    if n < aggregation.MIN_AGGREGATE_CORES:
+        return layering.Layering.none(n)
+    points = system.box.center(system.positions[mask]).astype(np.float64)
+    if nematic_largest.meaningful and nematic_largest.order >= ORIENTED_NEMATIC_ORDER:
+        director = nematic_largest.director
+        # extent of each body along the director, in its body frame
+        rot_dirs = _body_frame(system.orientations[mask], director)
+        ext = np.empty(n)
+        tid = system.typeid[mask]
+        scale = system.scale[mask]
+        for t, shape in enumerate(system.shapes):
+            sel = tid == t
+            if np.any(sel):
+                width = shape.support(rot_dirs[sel]) + shape.support(-rot_dirs[sel])
+                ext[sel] = width * scale[sel]
+        e = float(np.mean(ext))
+        lo, hi = layering.DIRECTOR_SPACING_RANGE
+        return layering.layering_along(points, director, (lo * e, hi * e))
+    d = float(np.median(system.per_body("volume_diameter")[mask]))
+    lo, hi = layering.SPACING_RANGE
+    return layering.layering_search(points, (lo * d, hi * d))
+
+
+def _body_frame(quats: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Lab ``direction`` expressed in the body frame of each quaternion, ``(N, 3)``."""
+    return rowan.rotate(rowan.conjugate(quats), np.broadcast_to(direction, (len(quats), 3)))
+
+
+def compute_descriptors(
+    frame: gsd.hoomd.Frame | BodySystem,
+    *,
+    per_body: bool = False,
+    timings: dict | None = None,
+) -> Descriptors | tuple[Descriptors, PerBody]:
+    """Compute the structural descriptors of one frame.
+
+    Parameters
+    ----------
+    frame : gsd.hoomd.Frame or BodySystem
+        HOOMD-schema frame, or bodies prepared with :func:`analysis.io.load_bodies`.
+    per_body : bool
+        Also return the per-body arrays.
+    timings : dict, optional
+        If given, filled with the wall time (s) of each stage.
+
+    Returns
+    -------
+    Descriptors or tuple of (Descriptors, PerBody)
+        Frame descriptors (and per-body results if ``per_body``).
+    """
+    clock = {} if timings is None else timings
+    t0 = time.perf_counter()
+
+    def lap(name):
+        nonlocal t0
+        t1 = time.perf_counter()
+        clock[name] = t1 - t0
+        t0 = t1
+
+    system = frame if isinstance(frame, BodySystem) else load_bodies(frame)
+    lap("load")
+    network = aggregation.contact_network(system)
+    lap("contacts")
+    agg = aggregation.find_aggregates(system, network)
+    lap("clusters")
+    aggregated = agg.aggregated
+    bo = bondorder.bond_order(system, network, aggregated)
+    lap("bond_order")
+    nem = orientation.nematic_order(system, aggregated if np.any(aggregated) else ~aggregated)
+    nem_largest = orientation.nematic_order(system, agg.largest)
+    lap("nematic")
+    layers = _largest_aggregate_layering(system, agg, nem_largest)
+    lap("layering")
+    pack = packing.voronoi_packing(system, aggregated)
+    lap("voronoi")
+
+    n_agg = int(np.count_nonzero(aggregated))
+    n_int = int(np.count_nonzero(pack.interior))
+    if n_int >= MIN_INTERIOR:
+        basis, basis_mask = "interior", pack.interior
+    elif n_agg > 0:
+        basis, basis_mask = "aggregate", aggregated
+    else:
+        basis, basis_mask = "none", aggregated
+    solid = float(np.mean(bo.solid[basis_mask])) if np.any(basis_mask) else float("nan")
+
+    desc = Descriptors(
+        n_bodies=system.n,
+        step=system.step,
+        size_scale=float(np.median(system.per_body("volume_diameter"))),
+        size_source=system.size_source,
+        aggregated_fraction=agg.aggregated_fraction,
+        largest_cluster_fraction=agg.largest_fraction,
+        n_aggregates=len(agg.aggregate_sizes),
+        aggregate_sizes=tuple(int(s) for s in agg.aggregate_sizes),
+        cluster_size_distribution=agg.size_distribution(),
+        mean_coordination=_mean(agg.coordination.astype(np.float64), aggregated),
+        q4=_mean(bo.q4, aggregated),
+        q6=_mean(bo.q6, aggregated),
+        q4_avg=_mean(bo.q4_avg, aggregated),
+        q6_avg=_mean(bo.q6_avg, aggregated),
+        w6=_mean(bo.w6, aggregated),
+        solid_fraction=solid,
+        solid_fraction_basis=basis,
+        solid_fraction_aggregate=float(np.mean(bo.solid[aggregated])) if n_agg else float("nan"),
+        largest_solid_cluster=bo.largest_solid_cluster,
+        nematic_order=nem.order,
+        director=_vec(nem.director),
+        orientation_meaningful=nem.meaningful,
+        layer_amplitude=layers.amplitude,
+        layer_spacing=layers.spacing,
+        layer_direction=_vec(layers.direction),
+        layer_method=layers.method,
+        layer_noise_floor=layers.noise_floor,
+        packing_fraction=pack.packing_fraction,
+        interior_fraction=n_int / n_agg if n_agg else float("nan"),
+        packing_method=pack.method,
+    )
+    lap("summary")
+    if per_body:
+        return desc, PerBody(system, network, agg, bo, pack)
+    return desc

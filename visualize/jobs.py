@@ -1,0 +1,280 @@
+"""What the workflow operations call: products of a job, up-to-date checks, the job's label.
+
+Products (in the job directory unless stated otherwise):
+
+======================  =====================================================  ===============
+file                    content                                                operation
+======================  =====================================================  ===============
+``structure.png``       final frame, whole box, coloured by aggregate          ``render``
+``aggregate.png``       close-up of the largest aggregate, local order         ``render``
+``trajectory.gif``      movie of the trajectory                                ``animate``
+``timeseries.png``      order parameters, aggregation and label against time   ``plot``
+``thermo.png``          potential energy and temperatures against time         ``plot``
+``rdf.png``             g(r) of the final frame                                ``plot``
+``phase_diagram.png``   labels over the swept variables (project directory)    ``phase_diagram``
+``phase_diagram.json``  the same as data (project directory)                   ``phase_diagram``
+======================  =====================================================  ===============
+
+A product is up to date when it exists and is not older than its inputs (``trajectory.gsd``,
+``analysis.json``), so a trajectory that is extended later is drawn again.
+
+The structure label of a job is read from the job document, key :data:`CLASSIFICATION_KEY`
+(``job.doc["classification"]["label"]`` and ``["confidence"]``). Until the classification has
+been stored there, the final-frame label of ``analysis.json`` is used and marked as such.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+TRAJECTORY_GSD = "trajectory.gsd"
+ANALYSIS_JSON = "analysis.json"
+STRUCTURE_PNG = "structure.png"
+AGGREGATE_PNG = "aggregate.png"
+MOVIE_GIF = "trajectory.gif"
+TIMESERIES_PNG = "timeseries.png"
+THERMO_PNG = "thermo.png"
+RDF_PNG = "rdf.png"
+PHASE_DIAGRAM_PNG = "phase_diagram.png"
+PHASE_DIAGRAM_JSON = "phase_diagram.json"
+
+#: Job-document key of the classification: ``{"label": str, "confidence": float, ...}``.
+CLASSIFICATION_KEY = "classification"
+
+RENDER_PRODUCTS = (STRUCTURE_PNG, AGGREGATE_PNG)
+PLOT_PRODUCTS = (TIMESERIES_PNG, THERMO_PNG, RDF_PNG)
+
+
+def _read_json(path: str | os.PathLike) -> dict | None:
+    try:
+        with open(path) as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def job_classification(job, details: bool = False) -> dict[str, Any] | None:
+    """The structure label of a job and the evidence behind it.
+
+    Parameters
+    ----------
+    job : signac.job.Job
+        The job.
+    details : bool
+        Also fill ``descriptors`` and ``first_occurrence`` (and, when the final-frame label of
+        ``analysis.json`` is the same label, ``margins``, ``alternative`` and ``confidence``)
+        from ``analysis.json`` where the job document does not hold them.
+
+    Returns
+    -------
+    dict or None
+        ``label`` (str), ``confidence`` (float or None) and ``source`` (``"job document"`` or
+        ``"analysis.json"``), plus whatever else the source holds; None if the job has no label
+        yet.
+    """
+    stored = job.document().get(CLASSIFICATION_KEY)
+    result: dict[str, Any] | None = None
+    if isinstance(stored, Mapping) and stored.get("label"):
+        result = dict(stored)
+        result["source"] = "job document"
+    analysis_doc = None
+    if result is None or details:
+        analysis_doc = _read_json(job.fn(ANALYSIS_JSON)) if job.isfile(ANALYSIS_JSON) else None
+    if result is None:
+        if not analysis_doc or not analysis_doc.get("label"):
+            return None
+        result = {
+            "label": analysis_doc["label"],
+            "confidence": analysis_doc.get("confidence"),
+            "source": ANALYSIS_JSON,
+        }
+    if details and analysis_doc:
+        keys = ["descriptors", "first_occurrence"]
+        if analysis_doc.get("label") == result["label"]:
+            # the tests behind the final-frame label explain this label
+            keys += ["confidence", "alternative", "margins"]
+        for key in keys:
+            if result.get(key) is None and analysis_doc.get(key) is not None:
+                result[key] = analysis_doc[key]
+    result.setdefault("confidence", None)
+    return result
+
+
+def _fresh(job, products: Sequence[str], sources: Sequence[str]) -> bool:
+    """All ``products`` exist and none is older than an existing source."""
+    try:
+        made = [os.stat(job.fn(p)).st_mtime for p in products]
+    except FileNotFoundError:
+        return False
+    inputs = [os.stat(job.fn(s)).st_mtime for s in sources if job.isfile(s)]
+    return not inputs or min(made) >= max(inputs)
+
+
+def rendered(job) -> bool:
+    """``structure.png`` and ``aggregate.png`` are up to date."""
+    return _fresh(job, RENDER_PRODUCTS, (TRAJECTORY_GSD,))
+
+
+def animated(job) -> bool:
+    """``trajectory.gif`` is up to date."""
+    return _fresh(job, (MOVIE_GIF,), (TRAJECTORY_GSD,))
+
+
+def analyzed(job) -> bool:
+    """``analysis.json`` (written by :func:`analysis.analyze_trajectory`) exists."""
+    return job.isfile(ANALYSIS_JSON)
+
+
+def plotted(job) -> bool:
+    """``timeseries.png``, ``thermo.png`` and ``rdf.png`` are up to date."""
+    return _fresh(job, PLOT_PRODUCTS, (TRAJECTORY_GSD, ANALYSIS_JSON))
+
+
+def describe_statepoint(sp: Mapping[str, Any]) -> str:
+    """Short heading of a state point, e.g. ``"toluene, 45 °C"`` or
+    ``"platelets, ε = 0.05 kT, φ = 0.05"``."""
+    if sp.get("solvent") is not None:
+        text = f"{sp['solvent']}, {float(sp.get('temperature_C', 25.0)):g} °C"
+        if float(sp.get("concentration", 1.0)) != 1.0:
+            text += f", c = {float(sp['concentration']):g}"
+    else:
+        text = f"{sp.get('shape', 'sphere')}s"
+        if sp.get("epsilon_kT") is not None:
+            text += f", ε = {float(sp['epsilon_kT']):g} kT"
+        if sp.get("packing_fraction") is not None:
+            text += f", φ = {float(sp['packing_fraction']):g}"
+        if float(sp.get("polydispersity", 0.0) or 0.0) > 0:
+            text += f", CV = {float(sp['polydispersity']):g}"
+    if sp.get("patchy"):
+        text += ", patchy"
+    if "N" in sp:
+        text += f", N = {sp['N']}"
+    if int(sp.get("seed", 0) or 0):
+        text += f", seed {sp['seed']}"
+    return text
+
+
+def _time_info(job) -> dict[str, Any]:
+    sp = job.cached_statepoint
+    model = job.doc.get("model") or {}
+    pair = model.get("pair") or {}
+    return {
+        "dt": float(sp["dt"]) if "dt" in sp else None,
+        "randomize_steps": int(sp["randomize_steps"]) if "randomize_steps" in sp else None,
+        "seconds_per_tau": model.get("seconds_per_tau"),
+        "contact_nm": pair.get("contact_distance_nm"),
+    }
+
+
+def render(job) -> None:
+    """Draw ``structure.png`` and ``aggregate.png`` from the last frame of the trajectory."""
+    from .render import render_final_frame
+
+    render_final_frame(
+        job.fn(TRAJECTORY_GSD),
+        job.fn(STRUCTURE_PNG),
+        job.fn(AGGREGATE_PNG),
+        dt=_time_info(job)["dt"],
+        title=describe_statepoint(job.cached_statepoint),
+    )
+
+
+def animate(job, max_frames: int = 20) -> None:
+    """Write ``trajectory.gif``, at most ``max_frames`` frames of the trajectory."""
+    from .render import render_movie
+
+    render_movie(
+        job.fn(TRAJECTORY_GSD), job.fn(MOVIE_GIF), max_frames=max_frames, dt=_time_info(job)["dt"]
+    )
+
+
+def plot(job) -> None:
+    """Draw ``timeseries.png``, ``thermo.png`` and ``rdf.png``."""
+    from . import plots
+
+    info = _time_info(job)
+    heading = describe_statepoint(job.cached_statepoint)
+    plots.plot_timeseries(
+        job.fn(ANALYSIS_JSON),
+        job.fn(TIMESERIES_PNG),
+        dt=info["dt"],
+        randomize_steps=info["randomize_steps"],
+        seconds_per_tau=info["seconds_per_tau"],
+        title=heading,
+    )
+    plots.plot_thermo(
+        job.fn(TRAJECTORY_GSD),
+        job.fn(THERMO_PNG),
+        dt=info["dt"],
+        seconds_per_tau=info["seconds_per_tau"],
+        title=heading,
+    )
+    plots.plot_rdf(job.fn(TRAJECTORY_GSD), job.fn(RDF_PNG), contact_nm=info["contact_nm"])
+
+
+def _project_root(jobs: Sequence) -> Path:
+    return Path(jobs[0].project.path)
+
+
+def phase_diagram_inputs(jobs: Sequence) -> list[dict[str, Any]]:
+    """State point, id, label, confidence and predicted regime of each job (for the diagram)."""
+    rows = []
+    for job in jobs:
+        c = job_classification(job)
+        pair = (job.doc.get("model") or {}).get("pair") or {}
+        rows.append(
+            {
+                "id": job.id,
+                "statepoint": dict(job.cached_statepoint),
+                "label": c["label"] if c else None,
+                "confidence": c.get("confidence") if c else None,
+                "regime": pair.get("regime"),
+            }
+        )
+    return rows
+
+
+def any_labelled(*jobs) -> bool:
+    """At least one of the jobs has a structure label."""
+    return any(job_classification(job) is not None for job in jobs)
+
+
+def _axes_request(jobs: Sequence) -> dict[str, Any]:
+    project = jobs[0].project
+    request = project.doc.get("phase_diagram") or {}
+    return {k: request.get(k) for k in ("x", "y")}
+
+
+def phase_diagram_current(*jobs) -> bool:
+    """``phase_diagram.png`` and ``.json`` exist and were drawn from the jobs' present labels."""
+    from .phase_diagram import fingerprint
+
+    root = _project_root(jobs)
+    data = _read_json(root / PHASE_DIAGRAM_JSON)
+    if data is None or not (root / PHASE_DIAGRAM_PNG).is_file():
+        return False
+    return data.get("fingerprint") == fingerprint(phase_diagram_inputs(jobs), _axes_request(jobs))
+
+
+def phase_diagram(*jobs) -> dict[str, Any]:
+    """Draw ``phase_diagram.png`` and write ``phase_diagram.json`` in the project directory.
+
+    The two axes are chosen automatically (:func:`visualize.phase_diagram.choose_axes`) unless
+    the project document names them: ``project.doc["phase_diagram"] = {"x": key, "y": key}``.
+    """
+    from .phase_diagram import write_phase_diagram
+
+    root = _project_root(jobs)
+    request = _axes_request(jobs)
+    return write_phase_diagram(
+        phase_diagram_inputs(jobs),
+        root / PHASE_DIAGRAM_PNG,
+        root / PHASE_DIAGRAM_JSON,
+        x=request["x"],
+        y=request["y"],
+    )
