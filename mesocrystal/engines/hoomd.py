@@ -1,0 +1,379 @@
+"""Production engine: HOOMD-blue (conda-forge ``hoomd``) on a GPU, or on CPUs with MPI.
+
+The model maps onto HOOMD-blue as follows (the same model as
+:mod:`mesocrystal.engines.lammps`):
+
+* every body is a central particle of type ``A0``, ``A1``, ... (one type per size class) that
+  carries the body's mass, principal moments of inertia, orientation, velocity and angular
+  momentum; :class:`hoomd.md.constrain.Rigid` adds its constituent interaction sites (type
+  ``A`` = attractive, ``R`` = repulsive) at the model's body-frame positions with
+  :meth:`~hoomd.md.constrain.Rigid.create_bodies`. The body frame is the model's, so no
+  orientation offset is needed;
+* pair forces are :class:`hoomd.md.pair.LJ` (the WCA core: ``epsilon_core``, ``wca_sigma``,
+  cut at ``wca_rcut``, ``mode="shift"``) between all site types plus
+  :class:`hoomd.md.pair.Morse` between ``A`` sites only (``D0 = morse_D0``, ``alpha``,
+  ``r0 = site_diameter``, cut at ``morse_rcut``, ``mode="shift"``); ``D0 = 0`` switches the
+  attraction off. Body-centre types have zero cut-offs, and pairs within a body are excluded
+  from the neighbour list (``exclusions=("body",)``);
+* :class:`hoomd.md.methods.Langevin` integrates the body centres
+  (``hoomd.filter.Rigid(("center", "free"))``, ``integrate_rotational_dof=True``) at the
+  model's kT with translational friction ``gamma = M / t_damp`` per body type and rotational
+  friction ``gamma_r = I_k / t_damp`` per body-frame axis.
+
+State hand-over: :class:`~mesocrystal.state.BodyState` carries body-frame angular momenta;
+HOOMD stores the quaternion conjugate momentum :math:`p = 2\\,q \\otimes (0, \\mathbf{L})`
+(:func:`mesocrystal.schema.angmom_to_gsd`). The device is a GPU when one is visible, the CPU
+otherwise. With an MPI build and several ranks HOOMD decomposes the box into domains; the
+state is gathered on rank 0 (:meth:`hoomd.State.get_snapshot`) and broadcast to all ranks with
+:mod:`mpi4py`, so every rank sees the same :class:`~mesocrystal.state.BodyState`.
+
+Supported versions: HOOMD-blue 4.8 and 5.x. The calls used here are identical in both except
+where 5.0 removed features deprecated in 4.x, which this module handles:
+
+* the active device's description is ``Device.device`` (4.5 and later); ``Device.devices``
+  (a list) was removed in 5.0 and is used only as a fallback for older 4.x releases;
+* a GPU is chosen with ``hoomd.device.GPU(gpu_id=...)``; the ``gpu_ids`` argument was
+  removed in 5.0 and is never used;
+* an unavailable GPU raises ``hoomd.error.GPUNotAvailableError`` (4.5 and later); the
+  ``hoomd.util`` alias was removed in 5.0;
+* ``Device.num_cpu_threads`` (TBB) was removed in 5.0 and is never touched;
+* ``hoomd.Snapshot.from_gsd_snapshot`` was removed in 5.0; the snapshot is built directly.
+
+Units are the model's: length nm, energy k_B × 298.15 K, mass of a 3.5 nm AgAu core, time τ.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from mesocrystal import schema
+from mesocrystal.engines.base import Engine
+from mesocrystal.model.shapes import SITE_ATTRACTIVE, SITE_TYPES
+from mesocrystal.state import BodyState
+
+#: Site type names in HOOMD (attractive, repulsive), indexed like ``BodyShape.site_types``.
+ATTRACTIVE_TYPE, REPULSIVE_TYPE = SITE_TYPES[SITE_ATTRACTIVE], SITE_TYPES[1 - SITE_ATTRACTIVE]
+#: Neighbour-list buffer [nm].
+NLIST_BUFFER = 0.3
+#: Device choices accepted by :class:`HOOMDEngine`.
+DEVICES = ("auto", "gpu", "cpu")
+
+
+def load_hoomd():
+    """Import and return :mod:`hoomd` with its MD component.
+
+    Raises
+    ------
+    ImportError
+        When HOOMD-blue is not installed, or was built without the MD component.
+    """
+    hoomd = importlib.import_module("hoomd")
+    importlib.import_module("hoomd.md")
+    return hoomd
+
+
+def import_error() -> str | None:
+    """Why HOOMD-blue cannot be used here, or None when it can."""
+    try:
+        load_hoomd()
+    except Exception as err:  # a broken install can raise more than ImportError
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
+def available() -> bool:
+    """Whether HOOMD-blue with the MD component can be imported."""
+    return import_error() is None
+
+
+def gpu_available() -> bool:
+    """Whether HOOMD-blue is importable, built with GPU support, and sees a usable GPU."""
+    if not available():
+        return False
+    hoomd = load_hoomd()
+    if not hoomd.version.gpu_enabled:
+        return False
+    try:
+        return len(hoomd.device.GPU.get_available_devices()) > 0
+    except Exception:
+        return False
+
+
+def make_device(kind: str = "auto", communicator=None, notice_level: int = 1):
+    """A HOOMD device.
+
+    Parameters
+    ----------
+    kind : {"auto", "gpu", "cpu"}
+        ``"auto"`` takes a GPU when one is available (:func:`hoomd.device.auto_select`).
+    communicator : hoomd.communicator.Communicator, optional
+        MPI communicator; default: all ranks.
+    notice_level : int
+        HOOMD's verbosity (1: warnings and errors only).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``.
+    RuntimeError
+        When ``kind="gpu"`` and no GPU can be used.
+    """
+    hoomd = load_hoomd()
+    if kind not in DEVICES:
+        raise ValueError(f"device {kind!r} is unknown; choose one of {', '.join(DEVICES)}")
+    if kind == "cpu":
+        return hoomd.device.CPU(communicator=communicator, notice_level=notice_level)
+    if kind == "gpu":
+        if not hoomd.version.gpu_enabled:
+            raise RuntimeError("this HOOMD-blue build has no GPU support (a CPU-only build)")
+        try:
+            return hoomd.device.GPU(communicator=communicator, notice_level=notice_level)
+        except hoomd.error.GPUNotAvailableError as err:
+            raise RuntimeError(f"no usable GPU: {err}") from err
+    return hoomd.device.auto_select(communicator=communicator, notice_level=notice_level)
+
+
+def device_description(device) -> str:
+    """``"GPU (<name>)"`` for a GPU device, ``"CPU"`` otherwise."""
+    hoomd = load_hoomd()
+    if not isinstance(device, hoomd.device.GPU):
+        return "CPU"
+    try:
+        name = device.device  # HOOMD >= 4.5 (the only spelling in 5.x)
+    except AttributeError:
+        name = device.devices[0]  # HOOMD < 4.5
+    return f"GPU ({name})"
+
+
+class _Broadcast:
+    """Share rank 0's Python objects with all ranks of a HOOMD communicator (:mod:`mpi4py`)."""
+
+    def __init__(self, communicator):
+        self.num_ranks = communicator.num_ranks
+        self.rank = communicator.rank
+        self._comm = None
+        if self.num_ranks > 1:
+            try:
+                from mpi4py import MPI
+            except ImportError as err:
+                raise RuntimeError(
+                    "HOOMD-blue runs on several MPI ranks: install mpi4py so that every rank "
+                    "receives the state gathered on rank 0"
+                ) from err
+            world = MPI.COMM_WORLD
+            # One HOOMD simulation per partition: ranks of a partition share its state.
+            self._comm = world.Split(color=communicator.partition, key=world.Get_rank())
+
+    def __call__(self, obj):
+        return obj if self._comm is None else self._comm.bcast(obj, root=0)
+
+
+class HOOMDEngine(Engine):
+    """The model in HOOMD-blue (see the module docstring).
+
+    Parameters
+    ----------
+    model : mesocrystal.model.system.Model
+        The model (shapes, potential, kT, damping time, time step).
+    state : BodyState
+        State to start from; its ``step`` becomes HOOMD's timestep.
+    seed : int
+        Seed of the thermostat noise (HOOMD uses its lowest 16 bits together with the
+        timestep, so resumed segments continue with fresh noise).
+    device : {"auto", "gpu", "cpu"}
+        Hardware: a GPU when one is visible (``"auto"``), or explicitly.
+    communicator : hoomd.communicator.Communicator, optional
+        MPI communicator for domain decomposition; default: all ranks.
+    """
+
+    name = "hoomd"
+
+    def __init__(
+        self,
+        model,
+        state: BodyState,
+        seed: int,
+        *,
+        device: str = "auto",
+        communicator=None,
+    ):
+        try:
+            hoomd = load_hoomd()
+        except Exception as err:
+            raise RuntimeError(
+                f"HOOMD-blue cannot be imported ({err}); install it from conda-forge "
+                "(`conda env create -f environment.yml` or `conda install -c conda-forge hoomd`)"
+            ) from err
+        self._hoomd = hoomd
+        self.model = model
+        self._attraction = True
+        self._device = make_device(device, communicator)
+        self._bcast = _Broadcast(self._device.communicator)
+        self._sim = hoomd.Simulation(device=self._device, seed=int(seed) & 0xFFFF)
+        self._sim.timestep = int(state.step)
+        self._n = state.N
+        self._build(state)
+
+    # -- construction ------------------------------------------------------------------------
+    @property
+    def body_types(self) -> list[str]:
+        """HOOMD type names of the body centres (one per size class)."""
+        return list(self.model.type_names)
+
+    @property
+    def types(self) -> list[str]:
+        """All HOOMD particle types: body centres, then the ``A`` and ``R`` sites."""
+        return [*self.body_types, ATTRACTIVE_TYPE, REPULSIVE_TYPE]
+
+    def _snapshot(self, state: BodyState):
+        """A snapshot of the body centres (filled on rank 0 only)."""
+        hoomd, model = self._hoomd, self.model
+        snap = hoomd.Snapshot(self._device.communicator)
+        if snap.communicator.rank == 0:
+            n = state.N
+            snap.configuration.box = [*map(float, state.box), 0.0, 0.0, 0.0]
+            snap.particles.N = n
+            snap.particles.types = self.types
+            snap.particles.typeid[:] = state.typeid
+            snap.particles.position[:] = state.position
+            snap.particles.image[:] = state.image
+            snap.particles.orientation[:] = state.orientation
+            snap.particles.velocity[:] = state.velocity
+            snap.particles.angmom[:] = schema.angmom_to_gsd(state.orientation, state.angmom)
+            snap.particles.mass[:] = np.array([s.mass for s in model.shapes])[state.typeid]
+            snap.particles.moment_inertia[:] = np.array([s.moment_inertia for s in model.shapes])[
+                state.typeid
+            ]
+            snap.particles.body[:] = np.arange(n)
+        return snap
+
+    def _build(self, state: BodyState) -> None:
+        hoomd, model, sim = self._hoomd, self.model, self._sim
+        md = hoomd.md
+        sim.create_state_from_snapshot(self._snapshot(state))
+
+        rigid = md.constrain.Rigid()
+        for name, shape in zip(self.body_types, model.shapes):
+            rigid.body[name] = {
+                "constituent_types": [
+                    ATTRACTIVE_TYPE if t == SITE_ATTRACTIVE else REPULSIVE_TYPE
+                    for t in shape.site_types
+                ],
+                "positions": [tuple(map(float, x)) for x in shape.sites],
+                "orientations": [(1.0, 0.0, 0.0, 0.0)] * shape.n_sites,
+            }
+        rigid.create_bodies(sim.state)
+        self._rigid = rigid
+
+        nlist = md.nlist.Cell(buffer=NLIST_BUFFER, exclusions=("body",))
+        self._nlist = nlist
+        self._lj = self._make_wca(nlist)
+        self._morse = self._make_morse(nlist, self._attraction)
+        self._method = self._make_method()
+        self._integrator = md.Integrator(
+            dt=model.params.dt,
+            integrate_rotational_dof=True,
+            rigid=rigid,
+            methods=[self._method],
+            forces=[self._lj, self._morse],
+        )
+        sim.operations.integrator = self._integrator
+        sim.run(0)  # attach: validates the bodies and computes the initial forces
+
+    def _make_wca(self, nlist):
+        """The WCA core between all site types (zero cut-off for body centres)."""
+        pot = self.model.potential
+        lj = self._hoomd.md.pair.LJ(nlist=nlist, default_r_cut=0.0, mode="shift")
+        types, sites = self.types, [ATTRACTIVE_TYPE, REPULSIVE_TYPE]
+        lj.params[(types, types)] = {"epsilon": 0.0, "sigma": 1.0}
+        lj.r_cut[(types, types)] = 0.0
+        lj.params[(sites, sites)] = {"epsilon": pot.epsilon_core, "sigma": pot.wca_sigma}
+        lj.r_cut[(sites, sites)] = pot.wca_rcut
+        return lj
+
+    def _make_morse(self, nlist, on: bool):
+        """The Morse attraction between attractive sites (``D0 = 0`` when ``on`` is False)."""
+        pot = self.model.potential
+        morse = self._hoomd.md.pair.Morse(nlist=nlist, default_r_cut=0.0, mode="shift")
+        types = self.types
+        morse.params[(types, types)] = {"D0": 0.0, "alpha": 1.0, "r0": 1.0}
+        morse.r_cut[(types, types)] = 0.0
+        morse.params[(ATTRACTIVE_TYPE, ATTRACTIVE_TYPE)] = {
+            "D0": pot.morse_D0 if on else 0.0,
+            "alpha": pot.morse_alpha,
+            "r0": pot.site_diameter,
+        }
+        morse.r_cut[(ATTRACTIVE_TYPE, ATTRACTIVE_TYPE)] = pot.morse_rcut
+        return morse
+
+    def _make_method(self):
+        """Langevin dynamics of the body centres: ``gamma = M/t_damp``, ``gamma_r = I/t_damp``."""
+        hoomd, model = self._hoomd, self.model
+        t_damp = model.params.damping_time
+        langevin = hoomd.md.methods.Langevin(
+            filter=hoomd.filter.Rigid(("center", "free")), kT=model.kT
+        )
+        for name, shape in zip(self.body_types, model.shapes):
+            langevin.gamma[name] = shape.mass / t_damp
+            langevin.gamma_r[name] = tuple(float(i) / t_damp for i in shape.moment_inertia)
+        for name in (ATTRACTIVE_TYPE, REPULSIVE_TYPE):  # constituents are not integrated
+            langevin.gamma[name] = 0.0
+            langevin.gamma_r[name] = (0.0, 0.0, 0.0)
+        return langevin
+
+    # -- Engine API --------------------------------------------------------------------------
+    def set_attraction(self, on: bool) -> None:
+        if on == self._attraction:
+            return
+        self._attraction = on
+        # A fresh force object: HOOMD caches forces and energies per timestep, so changing
+        # the parameters of the attached one would leave stale energies until the next step.
+        forces = self._integrator.forces
+        forces.remove(self._morse)
+        self._morse = self._make_morse(self._nlist, on)
+        forces.append(self._morse)
+
+    def run(self, steps: int) -> None:
+        if steps > 0:
+            self._sim.run(int(steps))
+
+    def state(self) -> BodyState:
+        snap = self._sim.state.get_snapshot()
+        data = None
+        if snap.communicator.rank == 0:
+            n = self._n  # body centres are tags 0..N-1; their sites follow
+            p = snap.particles
+            q = np.array(p.orientation[:n], dtype=float)
+            q /= np.linalg.norm(q, axis=1, keepdims=True)
+            data = {
+                "step": int(self._sim.timestep),
+                "box": np.array(snap.configuration.box[:3], dtype=float),
+                "position": np.array(p.position[:n], dtype=float),
+                "image": np.array(p.image[:n], dtype=np.int64),
+                "orientation": q,
+                "velocity": np.array(p.velocity[:n], dtype=float),
+                "angmom": schema.angmom_from_gsd(q, np.array(p.angmom[:n], dtype=float)),
+                "typeid": np.array(p.typeid[:n], dtype=np.int64),
+            }
+        st = BodyState(**self._bcast(data))
+        st.wrap()
+        return st
+
+    def potential_energy(self) -> float:
+        # Force.energy sums over all ranks; sites carry the pair energies.
+        return float(self._lj.energy + self._morse.energy)
+
+    def close(self) -> None:
+        self._sim = None
+        self._integrator = self._method = self._lj = self._morse = self._nlist = None
+        self._rigid = None
+
+    @property
+    def info(self) -> dict:
+        return {
+            "engine": "hoomd",
+            "version": str(self._hoomd.version.version),
+            "device": device_description(self._device),
+        }
