@@ -17,6 +17,7 @@ job document           ``classification``: label, confidence and key descriptors
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -175,14 +176,26 @@ def initialized(job) -> bool:
     return job.isfile(simulate.INIT_FILE)
 
 
-def checkpoint_step(job) -> int | None:
-    """Step of the latest checkpoint, or None when there is none (or it is unreadable)."""
-    if not job.isfile(simulate.RESTART_FILE):
-        return None
+@functools.lru_cache(maxsize=65536)
+def _checkpoint_step(path: str, mtime_ns: int, size: int) -> int | None:
     try:
-        return int(schema.read_last_frame(_path(job, simulate.RESTART_FILE)).configuration.step)
+        return int(schema.read_last_frame(path).configuration.step)
     except schema.CorruptFileError:
         return None
+
+
+def checkpoint_step(job) -> int | None:
+    """Step of the latest checkpoint, or None when there is none (or it is unreadable).
+
+    Cached per file version (path, modification time, size): ``status`` asks several
+    conditions per job and the restart file is rewritten, never modified in place.
+    """
+    path = job.fn(simulate.RESTART_FILE)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return _checkpoint_step(path, st.st_mtime_ns, st.st_size)
 
 
 def required_steps(job) -> int:

@@ -24,7 +24,7 @@ from flow.scheduling.slurm import SlurmScheduler
 from slurm_cluster import FINISHED, SlurmCluster, unavailable_reason
 
 from mesocrystal import scheduler, schema, simulate, workflow
-from mesocrystal.engines import lammps
+from mesocrystal.engines import get_engine, lammps
 from mesocrystal.model.parameters import normalize
 
 QUEUE_TIMEOUT = 180.0
@@ -379,6 +379,19 @@ def test_remaining_walltime_inside_a_slurm_job(slurm, tmp_path):
     assert 240.0 < float(out.read_text().split()[-1]) <= 300.0
 
 
+def steps_per_second(path: Path) -> float:
+    """Speed of a LONG_RUN system here and now (a 3 s run of a throwaway job)."""
+    project = signac.init_project(path)
+    job = project.open_job(normalize({**LONG_RUN, "steps": 10**8})).init()
+    workflow.initialize(job)
+    engine = get_engine("lammps")
+    result = simulate.run(
+        job.path, workflow.model_of(job), engine, frames=10**4, walltime=3.0, margin=0.0
+    )
+    assert result.status == "interrupted" and result.tps > 0
+    return result.tps
+
+
 def submit(project_dir: Path, slurm: SlurmCluster, *args: str, env=None):
     return run_script(project_dir, "project.py", "submit", *args, env={**slurm.env, **(env or {})})
 
@@ -443,9 +456,11 @@ def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
             "SLURM 23.02 and later set SLURM_JOB_END_TIME in every job, so the test cannot give "
             "a job an earlier deadline; test_remaining_walltime_inside_a_slurm_job covers it"
         )
+    # A run of about 24 s on this machine now, so that ~8 s of running cuts it early.
+    steps = max(20_000, 1000 * round(24.0 * steps_per_second(tmp_path / "speed") / 1000))
     project_dir = make_project(tmp_path / "long")
     project = signac.init_project(project_dir)
-    job = project.open_job(normalize(LONG_RUN)).init()
+    job = project.open_job(normalize({**LONG_RUN, "steps": steps})).init()
     run_script(project_dir, "project.py", "run", "-o", "initialize")
     total = workflow.required_steps(job)
 
