@@ -117,4 +117,5 @@ def phase_diagram(*jobs):
 
 
 if __name__ == "__main__":
+    scheduler.standard_environment_without_controller()
     Project().main()

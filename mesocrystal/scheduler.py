@@ -22,8 +22,10 @@ how to add a cluster.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import shutil
 import subprocess
 import time
 from collections.abc import Mapping
@@ -131,6 +133,46 @@ def simulation_gpus(job) -> int:
     """
     name = job.project.doc.get("engine") or os.environ.get("MESOCRYSTAL_ENGINE", "auto")
     return 1 if name in GPU_ENGINES else 0
+
+
+logger = logging.getLogger(__name__)
+
+
+def controller_reachable(timeout: float = 10.0) -> bool:
+    """Whether ``scontrol ping`` reports a responding SLURM controller."""
+    try:
+        proc = subprocess.run(
+            ["scontrol", "ping"], capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0 and " is UP" in proc.stdout
+
+
+def standard_environment_without_controller() -> bool:
+    """Run without a scheduler where SLURM clients are installed but no controller answers.
+
+    A workstation or CI machine with Debian's ``slurm-wlm`` installed has ``sbatch`` and
+    ``squeue`` but no cluster: signac-flow would pick a SLURM environment and every ``status``
+    would fail on the queue query. There this selects signac-flow's ``StandardEnvironment``
+    (with a warning); an explicit ``SIGNAC_FLOW_ENVIRONMENT`` is always respected. Call it
+    before the project is created.
+
+    Returns
+    -------
+    bool
+        Whether the standard environment was selected.
+    """
+    if os.environ.get("SIGNAC_FLOW_ENVIRONMENT") or shutil.which("sbatch") is None:
+        return False
+    if controller_reachable():
+        return False
+    logger.warning(
+        "SLURM clients are installed but no SLURM controller answers: running without a "
+        "scheduler (set SIGNAC_FLOW_ENVIRONMENT to choose an environment)"
+    )
+    os.environ["SIGNAC_FLOW_ENVIRONMENT"] = "StandardEnvironment"
+    return True
 
 
 class SlurmQueueScheduler(SlurmScheduler):

@@ -493,3 +493,25 @@ def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
     logs = sorted(Path(job.path).glob("assemble-*.out"))
     assert len(logs) == 2  # one per scheduler job, next to the data
     assert "step" in logs[0].read_text()
+
+
+def test_clients_without_controller_fall_back_to_no_scheduler(pretend_project, tmp_path):
+    """SLURM clients without a reachable controller: status works, without a queue."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("sbatch", "squeue", "scontrol"):
+        (bin_dir / name).write_text("#!/bin/sh\necho 'no controller' >&2\nexit 1\n")
+        (bin_dir / name).chmod(0o755)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env_clean = {k: v for k, v in os.environ.items() if k != "SIGNAC_FLOW_ENVIRONMENT"}
+    proc = subprocess.run(
+        [sys.executable, "project.py", "status", "-d"],
+        cwd=pretend_project,
+        env={**env_clean, **env, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "no SLURM controller answers" in proc.stderr
+    assert "initialized" in proc.stdout
