@@ -65,6 +65,7 @@ class RunResult:
 
     status: str  # "complete" or "interrupted"
     step: int
+    start_step: int  # the step this call started (resumed) from
     total_steps: int
     frames: int
     tps: float
@@ -180,6 +181,7 @@ def _run(
     walltime: float | None = None,
     margin: float = 60.0,
     progress=None,
+    clock=time.monotonic,
 ) -> RunResult:
     """Run (or resume) the simulation of one job directory.
 
@@ -201,6 +203,9 @@ def _run(
         Safety margin before the walltime [s].
     progress : callable, optional
         Called with a one-line progress message (default: :mod:`logging` at INFO level).
+    clock : callable, optional
+        Returns the time in seconds; measures the walltime and the steps per second. The
+        default is :func:`time.monotonic`; tests pass a deterministic clock.
 
     Returns
     -------
@@ -209,7 +214,7 @@ def _run(
     job_dir = Path(job_dir)
     ranks = _Ranks()
     say = (progress or logger.info) if ranks.root else (lambda _msg: None)
-    t_start = time.monotonic()
+    t_start = clock()
     params = model.params
     total = total_steps(params)
     period = max(1, math.ceil(total / max(1, frames)))
@@ -233,6 +238,7 @@ def _run(
             logger.warning(warnings[-1])
     state, steps_on_disk = ranks.bcast((state, steps_on_disk))
 
+    start_step = state.step
     engine = engine_cls(model, state, _segment_seed(params.seed, state.step))
     mass, inertia = model.mass, model.moment_inertia
     tps = 0.0
@@ -269,21 +275,21 @@ def _run(
                 write_frame(engine.state(), 0.0, True)
             step = state.step
             since_checkpoint = 0
-            last_report, last_step = time.monotonic(), step
+            last_report, last_step = clock(), step
             while step < total:
                 next_frame = (step // period + 1) * period
                 stop_at = min(next_frame, total)
                 if step < params.randomize_steps:
                     stop_at = min(stop_at, params.randomize_steps)
                 engine.set_attraction(step >= params.randomize_steps)
-                elapsed = time.monotonic() - t_start
+                elapsed = clock() - t_start
                 chunk_estimate = (stop_at - step) / tps if tps > 0 else 0.0
                 out_of_time = walltime is not None and elapsed + chunk_estimate > walltime - margin
                 if ranks.bcast(out_of_time):
                     break
-                t0 = time.monotonic()
+                t0 = clock()
                 engine.run(stop_at - step)
-                tps = (stop_at - step) / max(time.monotonic() - t0, 1e-9)
+                tps = (stop_at - step) / max(clock() - t0, 1e-9)
                 step = stop_at
                 if step % period == 0 or step == total:
                     since_checkpoint += 1
@@ -291,7 +297,7 @@ def _run(
                     write_frame(engine.state(), tps, checkpoint)
                     if checkpoint:
                         since_checkpoint = 0
-                    now = time.monotonic()
+                    now = clock()
                     if (
                         step == total
                         or now - last_report > 30.0
@@ -321,6 +327,7 @@ def _run(
     return RunResult(
         status="complete" if final_step >= total else "interrupted",
         step=final_step,
+        start_step=start_step,
         total_steps=total,
         frames=n_frames,
         tps=tps,

@@ -120,6 +120,7 @@ def assemble(
     job.doc["assembly"] = {
         "status": result.status,
         "step": int(result.step),
+        "start_step": int(result.start_step),
         "total_steps": int(result.total_steps),
         "frames": result.frames,
         "tps": float(result.tps),

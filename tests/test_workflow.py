@@ -73,33 +73,17 @@ def test_init_and_run_end_to_end(project_dir):
     assert "simulated" in status
 
 
-def test_resumed_run_equals_uninterrupted(project_dir, engine_name):
-    _, job = make_job(project_dir)
-    model = workflow.model_of(job)
-    engine_cls = get_engine(engine_name)
-    # Uninterrupted reference in a second job directory.
-    ref_dir = project_dir / "reference"
-    ref_dir.mkdir()
-    workflow.initialize(job)
-    (ref_dir / simulate.INIT_FILE).write_bytes(open(job.fn(simulate.INIT_FILE), "rb").read())
-    ref = simulate.run(ref_dir, model, engine_cls, frames=10)
-    ref_steps = list(schema.trajectory_steps(ref_dir / simulate.TRAJECTORY_FILE))
-    # Interrupted by the walltime after a few frames, then resumed to the end.
-    first = simulate.run(job.path, model, engine_cls, frames=10, walltime=0.0, margin=-1e9)
-    assert first.status == "complete"  # negative margin: never stops early
-    assert frame_steps(job) == ref_steps
-    assert ref.status == "complete" and len(ref_steps) == 11
-
-
-def test_sigkill_and_resume(project_dir, engine_name):
-    """A run killed with SIGKILL resumes from its checkpoint; no frame lost or duplicated."""
-    sp = {**SMALL, "steps": 40_000}
-    project, job = make_job(project_dir, sp)
-    workflow.initialize(job)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "MESOCRYSTAL_ENGINE": engine_name}
-    # A session of its own: SIGKILL hits the whole process group, as a scheduler's kill does
-    # (project.py runs the engine in a forked child).
-    proc = subprocess.Popen(
+def _assemble_in_background(project_dir, job, engine_name) -> subprocess.Popen:
+    """``project.py run -o assemble`` for one job in a session of its own, so that SIGKILL
+    hits the whole process group, as a scheduler's kill does (project.py runs the engine in a
+    forked child)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "MESOCRYSTAL_ENGINE": engine_name,
+        "OMP_NUM_THREADS": "1",
+    }
+    return subprocess.Popen(
         [sys.executable, "project.py", "run", "-o", "assemble", "-j", job.id],
         cwd=project_dir,
         env=env,
@@ -107,58 +91,126 @@ def test_sigkill_and_resume(project_dir, engine_name):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if len(frame_steps(job)) >= 8:
-            break
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    killed_at = frame_steps(job)
-    assert 8 <= len(killed_at) < 51, "the run should have been killed mid-way"
-    assert not workflow.simulated(job)
+
+
+def _frames(path):
+    with gsd.hoomd.open(path) as traj:
+        return [(f.configuration.step, f.particles.position.copy()) for f in traj]
+
+
+@pytest.mark.slow
+def test_killed_runs_resume_to_the_uninterrupted_result(project_dir, engine_name, monkeypatch):
+    """SIGKILL a real run three times at random frames, resume each time, and compare with an
+    uninterrupted run of the same job.
+
+    The engine is deterministic for a given seed and start state, so every frame up to the
+    first kill's checkpoint equals the reference exactly; after a resume the thermostat noise
+    is reseeded from (seed, step) and the trajectories part, so the later frames are compared
+    by their steps (none lost or duplicated) and the final state by its types and size. Each
+    resumed process must start from the last checkpoint, not from the beginning.
+    """
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    sp = {**SMALL, "steps": 20_000}
+    project, job = make_job(project_dir, sp)
+    workflow.initialize(job)
+    model = workflow.model_of(job)
+    ref_dir = project_dir / "reference"
+    ref_dir.mkdir()
+    (ref_dir / simulate.INIT_FILE).write_bytes(open(job.fn(simulate.INIT_FILE), "rb").read())
+    ref = simulate.run(ref_dir, model, get_engine(engine_name), frames=50)
+    assert ref.status == "complete"
+    reference = _frames(ref_dir / simulate.TRAJECTORY_FILE)
+
+    seed = int(time.time()) % 10_000
+    targets = sorted(np.random.default_rng(seed).choice(np.arange(4, 46), 3, replace=False))
+    checkpoints = []
+    for target in targets:
+        proc = _assemble_in_background(project_dir, job, engine_name)
+        deadline = time.time() + 300  # a deadline for waiting, not a speed check
+        while time.time() < deadline and proc.poll() is None:
+            if len(frame_steps(job)) >= target:
+                break
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert not workflow.simulated(job), f"kill at frame {target} came too late (seed {seed})"
+        checkpoints.append(workflow.checkpoint_step(job))
     run_script(
-        project_dir,
-        "project.py",
-        "run",
-        "-o",
-        "assemble",
-        "-j",
-        job.id,
-        env={"MESOCRYSTAL_ENGINE": engine_name},
-    )
-    steps = frame_steps(job)
-    total = workflow.required_steps(job)
-    period = -(-total // 50)
-    assert steps == list(range(0, total, period)) + [total]
+        project_dir, "project.py", "run", "-o", "assemble", "-j", job.id,
+        env={"MESOCRYSTAL_ENGINE": engine_name, "OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
     assert workflow.simulated(job)
+    assert job.doc["assembly"]["start_step"] == checkpoints[-1] > 0, (checkpoints, seed)
+
+    resumed = _frames(job.fn(simulate.TRAJECTORY_FILE))
+    assert [s for s, _ in resumed] == [s for s, _ in reference], f"seed {seed}"
+    for (step, pos), (_, ref_pos) in zip(resumed, reference):
+        if step > checkpoints[0]:
+            break
+        np.testing.assert_array_equal(pos, ref_pos, err_msg=f"step {step}, seed {seed}")
+    final = schema.read_last_frame(job.fn(simulate.RESTART_FILE))
+    with gsd.hoomd.open(ref_dir / simulate.TRAJECTORY_FILE) as traj:
+        ref_final = traj[-1]
+    assert final.configuration.step == ref_final.configuration.step
+    np.testing.assert_array_equal(final.particles.typeid, ref_final.particles.typeid)
+    np.testing.assert_allclose(final.configuration.box, ref_final.configuration.box)
+
+
+class StepClock:
+    """A clock that advances one second per reading: the walltime stop then depends on the
+    number of loop iterations only, never on the machine's speed."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
 
 
 def test_walltime_stops_early_and_finishes_next_time(project_dir, engine_name):
-    sp = {**SMALL, "steps": 60_000}
+    """The walltime stop (deterministic clock) checkpoints mid-run; the next call finishes."""
+    sp = {**SMALL, "steps": 6_000}
     project, job = make_job(project_dir, sp)
-    run_script(project_dir, "project.py", "run", "-o", "initialize")
-    t0 = time.time()
-    # 3 s budget with a 1 s margin: stops well before the end of a ~20 s run.
-    result = simulate.run(
-        job.path,
-        workflow.model_of(job),
-        get_engine(engine_name),
-        frames=50,
-        walltime=3.0,
-        margin=1.0,
+    workflow.initialize(job)
+    model, engine_cls = workflow.model_of(job), get_engine(engine_name)
+    total = workflow.required_steps(job)
+    first = simulate.run(
+        job.path, model, engine_cls, frames=50, walltime=30.0, margin=0.0, clock=StepClock()
     )
-    assert time.time() - t0 < 3.0 + 2.0
-    assert result.status == "interrupted"
-    assert 0 < workflow.checkpoint_step(job) < workflow.required_steps(job)
+    assert first.status == "interrupted"
+    assert 0 < first.step == workflow.checkpoint_step(job) < total
     assert workflow.progress_label(job).startswith("simulating")
     n_before = len(frame_steps(job))
-    result = simulate.run(job.path, workflow.model_of(job), get_engine(engine_name), frames=50)
-    assert result.status == "complete"
+    # A second budget of the same size continues from the checkpoint and stops again.
+    second = simulate.run(
+        job.path, model, engine_cls, frames=50, walltime=30.0, margin=0.0, clock=StepClock()
+    )
+    assert second.start_step == first.step < second.step < total
+    final = simulate.run(job.path, model, engine_cls, frames=50)
+    assert final.status == "complete" and final.start_step == second.step
     steps = frame_steps(job)
-    total = workflow.required_steps(job)
     assert len(steps) > n_before
     assert steps == list(range(0, total, -(-total // 50))) + [total]
+
+
+def test_sigterm_checkpoints_and_stops(project_dir, engine_name):
+    """SIGTERM (sent by schedulers before the time limit) stops the run with a checkpoint."""
+    project, job = make_job(project_dir, {**SMALL, "steps": 6_000})
+    workflow.initialize(job)
+    sent = []
+
+    def progress(msg):  # first progress line, at 10 % of the run
+        if not sent:
+            sent.append(msg)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    result = simulate.run(
+        job.path, workflow.model_of(job), get_engine(engine_name), frames=50, progress=progress
+    )
+    assert sent and result.status == "interrupted"
+    assert 0 < result.step == workflow.checkpoint_step(job) < workflow.required_steps(job)
+    assert frame_steps(job)[-1] == result.step
 
 
 def test_truncated_restart_is_detected(project_dir, engine_name):
