@@ -144,6 +144,14 @@ def _assemble_in_background(project_dir, job, engine_name) -> subprocess.Popen:
     )
 
 
+def _frames_on_disk(job) -> int:
+    """Frames in the trajectory of a running simulation (0 while the file is being created)."""
+    try:
+        return len(frame_steps(job))
+    except (OSError, RuntimeError):
+        return 0
+
+
 def _frames(path):
     with gsd.hoomd.open(path) as traj:
         return [(f.configuration.step, f.particles.position.copy()) for f in traj]
@@ -179,7 +187,7 @@ def test_killed_runs_resume_to_the_uninterrupted_result(project_dir, engine_name
         proc = _assemble_in_background(project_dir, job, engine_name)
         deadline = time.time() + 300  # a deadline for waiting, not a speed check
         while time.time() < deadline and proc.poll() is None:
-            if len(frame_steps(job)) >= target:
+            if _frames_on_disk(job) >= target:
                 break
             time.sleep(0.02)
         os.killpg(proc.pid, signal.SIGKILL)
