@@ -1,0 +1,449 @@
+"""Surface roughness of an aggregate, measured the way an AFM measures it.
+
+**The image.** A contact or tapping AFM with a tip of apex radius :math:`R` records, at each
+lateral position :math:`(x, y)`, the height of the tip apex when the tip touches the sample from
+above. For a spherical tip this image is the morphological dilation of the sample surface by
+the tip (Villarrubia, J. Res. Natl. Inst. Stand. Technol. 102, 425 (1997)): with the sample
+written as a union of balls of centres :math:`\\mathbf c_k` and radii :math:`r_k`,
+
+.. math::
+
+    h(x, y) = \\max_k \\left[ z_k + \\sqrt{(r_k + R)^2 - \\rho_k^2} \\right] - R,
+    \\qquad \\rho_k^2 = (x - x_k)^2 + (y - y_k)^2 < (r_k + R)^2,
+
+which is exact for spheres. Polyhedral and ellipsoidal bodies are written as balls of their
+rounding radius centred on points sampled over their upward-facing surface (spacing
+:math:`s = (r + R)/16`, so the ripple this adds to a flat face is below
+:math:`s^2/(4(r + R)) < 0.001\\,(r + R)`). A finite tip cannot enter gaps narrower than itself, so
+the image is smoother than the sample and roughness values compare only at equal tip and scan
+size (ISO 25178-2:2012; Villarrubia 1997).
+
+**The scan.** The aggregate lies on its largest face, as a crystal drop-cast on a wafer does:
+the scan looks down the minor principal axis of :mod:`analysis.morphology` and covers a square
+window of side :data:`SCAN_SIZE_NM` centred on the aggregate's centre of mass, sampled every
+:data:`PIXEL_NM`. Which face lies up is random, so both faces normal to the minor axis are
+scanned and the result is their mean. Pixels where the tip touches nothing (the window overhangs
+the aggregate) are left out; their share is reported as ``1 - coverage``.
+
+**The roughness.** ISO 25178-2 :math:`S_q` (the areal form of ISO 4287 :math:`R_q`): the
+root-mean-square height of the scale-limited surface, here after removing the least-squares
+plane (first-order levelling, as AFM software does before quoting an RMS roughness):
+
+.. math:: S_q = \\sqrt{\\frac{1}{A}\\iint_A [h(x, y) - (a + b x + c y)]^2\\,dx\\,dy}.
+
+**Constants** (the same for every condition): tip radius :data:`TIP_RADIUS_NM` = 8 nm, a
+typical nominal radius of new silicon AFM probes (manufacturers quote 7-10 nm); scan size
+:data:`SCAN_SIZE_NM` = 16 nm, four particle diameters, small enough to fit on the top face of
+the simulated aggregates (a few tens of nm). The paper's scans cover micrometres of
+micrometre-sized mesocrystals (6.24 nm and 22.05 nm RMS, Bose et al., Nanoscale 17, 803 (2025),
+Figs. S7 and S11), so simulated and measured values compare in order (random packings
+rougher than mesocrystals), not in magnitude.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any
+
+import numpy as np
+import rowan
+from scipy.spatial import ConvexHull
+
+from .io import BodySystem
+
+#: Radius of the AFM tip apex (nm).
+TIP_RADIUS_NM = 8.0
+
+#: Side of the square scan window (nm).
+SCAN_SIZE_NM = 16.0
+
+#: Pixel size of the height map (nm): 64 x 64 pixels over the scan window.
+PIXEL_NM = 0.25
+
+#: Share of covered pixels below which a roughness is flagged as unreliable (the window
+#: overhangs the aggregate).
+MIN_COVERAGE = 0.5
+
+_CHUNK = 4096
+
+
+@dataclasses.dataclass(frozen=True)
+class HeightMap:
+    """An AFM-like image.
+
+    Attributes
+    ----------
+    heights : numpy.ndarray
+        ``(n, n)`` tip-apex heights (nm) above the window's reference plane; NaN where the tip
+        touches nothing. Index ``[i, j]`` is the pixel at ``(x_i, y_j)``.
+    pixel : float
+        Pixel size (nm).
+    tip_radius : float
+        Tip radius (nm).
+    """
+
+    heights: np.ndarray
+    pixel: float
+    tip_radius: float
+
+    @property
+    def coverage(self) -> float:
+        """Share of pixels where the tip touches the sample."""
+        return float(np.mean(np.isfinite(self.heights)))
+
+    @property
+    def coordinates(self) -> np.ndarray:
+        """``(n,)`` pixel-centre coordinates along x and y (nm), centred on 0."""
+        n = self.heights.shape[0]
+        return (np.arange(n) - 0.5 * (n - 1)) * self.pixel
+
+
+@dataclasses.dataclass(frozen=True)
+class Roughness:
+    """Roughness of both faces of an aggregate normal to a viewing axis.
+
+    Attributes
+    ----------
+    sq : float
+        Mean of the two faces' :math:`S_q` (nm); NaN when neither face has covered pixels.
+    sq_faces : tuple of float
+        :math:`S_q` of the face towards ``+axis`` and of the face towards ``-axis`` (nm).
+    coverage : tuple of float
+        Share of covered pixels of each face.
+    maps : tuple of HeightMap
+        The two height maps (the ``-axis`` face seen from below).
+    axis : numpy.ndarray
+        ``(3,)`` viewing axis (lab frame).
+    tip_radius, scan_size, pixel : float
+        Tip radius, scan size and pixel size (nm).
+    """
+
+    sq: float
+    sq_faces: tuple
+    coverage: tuple
+    maps: tuple
+    axis: np.ndarray
+    tip_radius: float
+    scan_size: float
+    pixel: float
+
+    @property
+    def reliable(self) -> bool:
+        """Both faces are covered on at least :data:`MIN_COVERAGE` of the window."""
+        return min(self.coverage) >= MIN_COVERAGE
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable summary (NaN becomes ``None``; maps left out)."""
+
+        def num(x):
+            return float(x) if np.isfinite(x) else None
+
+        return {
+            "sq_nm": num(self.sq),
+            "sq_faces_nm": [num(x) for x in self.sq_faces],
+            "coverage": [float(x) for x in self.coverage],
+            "reliable": self.reliable,
+            "axis": [float(x) for x in self.axis],
+            "tip_radius_nm": self.tip_radius,
+            "scan_size_nm": self.scan_size,
+            "pixel_nm": self.pixel,
+        }
+
+
+def height_map(
+    points: np.ndarray,
+    radii: np.ndarray | float,
+    tip_radius: float = TIP_RADIUS_NM,
+    scan_size: float = SCAN_SIZE_NM,
+    pixel: float = PIXEL_NM,
+) -> HeightMap:
+    """AFM image of a union of balls under a spherical tip (exact dilation, see module docs).
+
+    Parameters
+    ----------
+    points : numpy.ndarray
+        ``(M, 3)`` ball centres in the scan frame (nm): ``x, y`` lateral with the window
+        centred on 0, ``z`` up (towards the tip).
+    radii : numpy.ndarray or float
+        ``(M,)`` ball radii (nm), 0 for points.
+    tip_radius : float
+        Tip apex radius :math:`R` (nm), > 0.
+    scan_size : float
+        Side of the square window (nm).
+    pixel : float
+        Pixel size (nm); the window holds ``round(scan_size / pixel)`` pixels per side.
+
+    Returns
+    -------
+    HeightMap
+        Heights of the tip apex minus :math:`R` (nm); NaN where the tip touches nothing.
+
+    Raises
+    ------
+    ValueError
+        If the tip radius, scan size or pixel size is not positive.
+    """
+    for name, value in (("tip_radius", tip_radius), ("scan_size", scan_size), ("pixel", pixel)):
+        if not value > 0:
+            raise ValueError(f"{name} must be > 0 nm, got {value}")
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    rad = np.broadcast_to(np.asarray(radii, dtype=np.float64), (len(pts),))
+    n = max(int(round(scan_size / pixel)), 1)
+    coords = (np.arange(n) - 0.5 * (n - 1)) * pixel
+    flat = np.full(n * n, -np.inf)
+    reach = rad + tip_radius
+    half = 0.5 * (n - 1) * pixel
+    near = (np.abs(pts[:, 0]) <= half + reach) & (np.abs(pts[:, 1]) <= half + reach)
+    pts, rad, reach = pts[near], rad[near], reach[near]
+    # highest possible image first; stop when no remaining ball can raise any pixel
+    top = pts[:, 2] + rad
+    order = np.argsort(-top)
+    pts, rad, reach, top = pts[order], rad[order], reach[order], top[order]
+    span = int(np.ceil(reach.max() / pixel)) + 1 if len(pts) else 0
+    di, dj = np.meshgrid(np.arange(-span, span + 1), np.arange(-span, span + 1), indexing="ij")
+    di, dj = di.ravel(), dj.ravel()
+    chunk = max(1, _CHUNK * 64 // max(len(di), 1))
+    for start in range(0, len(pts), chunk):
+        if np.all(np.isfinite(flat)) and top[start] < flat.min():
+            # a ball raises a pixel at most to its own top z + r: the rest lie below the image
+            break
+        p = pts[start : start + chunk]
+        reach_c = reach[start : start + chunk]
+        ci = np.rint(p[:, 0] / pixel + 0.5 * (n - 1)).astype(np.int64)
+        cj = np.rint(p[:, 1] / pixel + 0.5 * (n - 1)).astype(np.int64)
+        gi = ci[:, None] + di[None, :]
+        gj = cj[:, None] + dj[None, :]
+        inside = (gi >= 0) & (gi < n) & (gj >= 0) & (gj < n)
+        dx = coords[np.clip(gi, 0, n - 1)] - p[:, 0, None]
+        dy = coords[np.clip(gj, 0, n - 1)] - p[:, 1, None]
+        under = reach_c[:, None] ** 2 - dx * dx - dy * dy
+        ok = inside & (under >= 0)
+        h = p[:, 2, None] + np.sqrt(np.where(ok, under, 0.0)) - tip_radius
+        np.maximum.at(flat, (gi * n + gj)[ok], h[ok])
+    heights = np.where(np.isfinite(flat), flat, np.nan).reshape(n, n)
+    return HeightMap(heights=heights, pixel=float(pixel), tip_radius=float(tip_radius))
+
+
+def level(heights: np.ndarray, pixel: float = 1.0) -> np.ndarray:
+    """Subtract the least-squares plane :math:`a + bx + cy` from the covered pixels.
+
+    Parameters
+    ----------
+    heights : numpy.ndarray
+        ``(n, n)`` heights (nm), NaN where not covered.
+    pixel : float
+        Pixel size (nm).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, n)`` residual heights (nm), NaN where not covered.
+    """
+    n = heights.shape[0]
+    x, y = np.meshgrid(np.arange(n) * pixel, np.arange(heights.shape[1]) * pixel, indexing="ij")
+    ok = np.isfinite(heights)
+    out = np.full(heights.shape, np.nan)
+    if np.count_nonzero(ok) < 3:
+        return out
+    design = np.column_stack([np.ones(np.count_nonzero(ok)), x[ok], y[ok]])
+    coef, *_ = np.linalg.lstsq(design, heights[ok], rcond=None)
+    out[ok] = heights[ok] - design @ coef
+    return out
+
+
+def sq(heights: np.ndarray, pixel: float = 1.0, levelled: bool = True) -> float:
+    """ISO 25178-2 :math:`S_q` of a height map (nm), over covered pixels.
+
+    Parameters
+    ----------
+    heights : numpy.ndarray
+        ``(n, n)`` heights (nm), NaN where not covered.
+    pixel : float
+        Pixel size (nm), for the levelling plane.
+    levelled : bool
+        Remove the least-squares plane first (default); otherwise the mean height.
+
+    Returns
+    -------
+    float
+        Root-mean-square residual height (nm); NaN with fewer than 3 covered pixels.
+    """
+    if levelled:
+        residual = level(heights, pixel)
+    else:
+        residual = heights - np.nanmean(heights) if np.any(np.isfinite(heights)) else heights
+    ok = np.isfinite(residual)
+    if np.count_nonzero(ok) < 3:
+        return float("nan")
+    return float(np.sqrt(np.mean(residual[ok] ** 2)))
+
+
+# -- bodies as balls ----------------------------------------------------------------------------
+def _triangle_samples(a: np.ndarray, b: np.ndarray, c: np.ndarray, spacing: float) -> np.ndarray:
+    """Points on a triangular grid over the triangle ``abc`` (edges and corners included)."""
+    longest = max(np.linalg.norm(b - a), np.linalg.norm(c - a), np.linalg.norm(c - b))
+    m = max(int(np.ceil(longest / spacing)), 1)
+    i, j = np.meshgrid(np.arange(m + 1), np.arange(m + 1), indexing="ij")
+    keep = i + j <= m
+    u, v = i[keep] / m, j[keep] / m
+    return a + u[:, None] * (b - a) + v[:, None] * (c - a)
+
+
+@functools.lru_cache(maxsize=64)
+def _polyhedron_surface(key: bytes, n: int, spacing: float) -> tuple[np.ndarray, np.ndarray]:
+    """Surface samples ``(P, 3)`` of a convex polyhedron and their outward normals ``(P, 3)``."""
+    verts = np.frombuffer(key, dtype=np.float64).reshape(n, 3)
+    hull = ConvexHull(verts)
+    pts, normals = [], []
+    for simplex, eq in zip(hull.simplices, hull.equations):
+        s = _triangle_samples(*verts[simplex], spacing)
+        pts.append(s)
+        normals.append(np.broadcast_to(eq[:3], s.shape))
+    return np.concatenate(pts), np.concatenate(normals)
+
+
+def _ellipsoid_surface(semi_axes: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
+    """Fibonacci samples of an ellipsoid surface and their outward normals."""
+    a = np.asarray(semi_axes, dtype=np.float64)
+    area = 4.0 * np.pi * ((a[0] * a[1]) ** 1.6 + (a[0] * a[2]) ** 1.6 + (a[1] * a[2]) ** 1.6) / 3
+    m = max(int(4 * area ** (1 / 1.6) / spacing**2), 64)  # Knud Thomsen's area formula
+    k = np.arange(m) + 0.5
+    z = 1 - 2 * k / m
+    phi = np.pi * (1 + 5**0.5) * k
+    unit = np.column_stack([np.sqrt(1 - z * z) * np.cos(phi), np.sqrt(1 - z * z) * np.sin(phi), z])
+    normals = unit / a**2
+    normals /= np.linalg.norm(normals, axis=1)[:, None]
+    return unit * a, normals
+
+
+def body_balls(
+    system: BodySystem,
+    indices: np.ndarray,
+    positions: np.ndarray,
+    up: np.ndarray,
+    tip_radius: float = TIP_RADIUS_NM,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The selected bodies as a union of balls, for the image seen from direction ``up``.
+
+    Parameters
+    ----------
+    system : BodySystem
+        Bodies (shapes, scales, orientations).
+    indices : numpy.ndarray
+        ``(M,)`` body indices.
+    positions : numpy.ndarray
+        ``(M, 3)`` their (unwrapped) centres (nm).
+    up : numpy.ndarray
+        ``(3,)`` unit vector towards the tip; only surface samples facing it are kept.
+    tip_radius : float
+        Tip radius (nm); sets the sampling spacing of non-spherical bodies.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Ball centres ``(K, 3)`` (lab frame, nm) and radii ``(K,)`` (nm).
+    """
+    indices = np.asarray(indices, dtype=np.int64)
+    positions = np.asarray(positions, dtype=np.float64).reshape(-1, 3)
+    up = np.asarray(up, dtype=np.float64)
+    centres, radii = [], []
+    tid = system.typeid[indices]
+    for t, shape in enumerate(system.shapes):
+        sel = np.flatnonzero(tid == t)
+        if len(sel) == 0:
+            continue
+        k = system.scale[indices[sel]]
+        r = shape.rounding_radius * k
+        if shape.kind == "sphere":
+            centres.append(positions[sel])
+            radii.append(r)
+            continue
+        spacing = (shape.rounding_radius * float(k.min()) + tip_radius) / 16.0 / float(k.max())
+        if shape.kind == "polyhedron":
+            verts = np.ascontiguousarray(shape.vertices, dtype=np.float64)
+            local, normals = _polyhedron_surface(verts.tobytes(), len(verts), round(spacing, 6))
+        else:
+            local, normals = _ellipsoid_surface(shape.semi_axes, spacing)
+        q = system.orientations[indices[sel]]
+        facing = rowan.rotate(q[:, None, :], normals[None, :, :]) @ up >= -1e-9
+        lab = rowan.rotate(q[:, None, :], local[None, :, :]) * k[:, None, None]
+        lab = lab + positions[sel][:, None, :]
+        centres.append(lab[facing])
+        radii.append(np.broadcast_to(r[:, None], facing.shape)[facing])
+    if not centres:
+        return np.zeros((0, 3)), np.zeros(0)
+    return np.concatenate(centres), np.concatenate(radii)
+
+
+def scan_frame(axis: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """Right-handed orthonormal frame ``(3, 3)`` (rows x, y, z) with z along ``axis``.
+
+    ``reference`` (default: the lab axis least aligned with ``axis``) sets the x direction.
+    """
+    z = np.asarray(axis, dtype=np.float64)
+    z = z / np.linalg.norm(z)
+    ref = np.eye(3)[int(np.argmin(np.abs(z)))] if reference is None else np.asarray(reference)
+    x = ref - (ref @ z) * z
+    if np.linalg.norm(x) < 1e-9:
+        x = np.eye(3)[int(np.argmin(np.abs(z)))] - z * z[int(np.argmin(np.abs(z)))]
+    x /= np.linalg.norm(x)
+    return np.vstack([x, np.cross(z, x), z])
+
+
+def scan_aggregate(
+    system: BodySystem,
+    indices: np.ndarray,
+    positions: np.ndarray,
+    axes: np.ndarray,
+    center: np.ndarray | None = None,
+    tip_radius: float = TIP_RADIUS_NM,
+    scan_size: float = SCAN_SIZE_NM,
+    pixel: float = PIXEL_NM,
+) -> Roughness:
+    """Scan both faces of an aggregate normal to its minor principal axis.
+
+    Parameters
+    ----------
+    system : BodySystem
+        Bodies.
+    indices : numpy.ndarray
+        ``(M,)`` indices of the aggregate's bodies.
+    positions : numpy.ndarray
+        ``(M, 3)`` their unwrapped centres (nm), e.g. from :func:`analysis.morphology.unwrap`.
+    axes : numpy.ndarray
+        ``(3, 3)`` principal axes (rows, decreasing extent); the scan looks along ``axes[2]``
+        and its x axis is ``axes[0]``.
+    center : numpy.ndarray, optional
+        ``(3,)`` centre of the window (default: mean of ``positions``).
+    tip_radius, scan_size, pixel : float
+        Tip radius, scan size and pixel size (nm).
+
+    Returns
+    -------
+    Roughness
+        :math:`S_q` of both faces and their height maps.
+    """
+    positions = np.asarray(positions, dtype=np.float64).reshape(-1, 3)
+    center = positions.mean(axis=0) if center is None else np.asarray(center, dtype=np.float64)
+    axes = np.asarray(axes, dtype=np.float64)
+    values, maps, cover = [], [], []
+    for sign in (1.0, -1.0):
+        frame = scan_frame(sign * axes[2], axes[0])
+        balls, radii = body_balls(system, indices, positions, frame[2], tip_radius)
+        local = (balls - center) @ frame.T
+        image = height_map(local, radii, tip_radius, scan_size, pixel)
+        maps.append(image)
+        cover.append(image.coverage)
+        values.append(sq(image.heights, pixel))
+    finite = [v for v in values if np.isfinite(v)]
+    return Roughness(
+        sq=float(np.mean(finite)) if finite else float("nan"),
+        sq_faces=tuple(values),
+        coverage=tuple(cover),
+        maps=tuple(maps),
+        axis=axes[2].copy(),
+        tip_radius=float(tip_radius),
+        scan_size=float(scan_size),
+        pixel=float(pixel),
+    )
