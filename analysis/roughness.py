@@ -11,15 +11,18 @@ written as a union of balls of centres :math:`\\mathbf c_k` and radii :math:`r_k
     h(x, y) = \\max_k \\left[ z_k + \\sqrt{(r_k + R)^2 - \\rho_k^2} \\right] - R,
     \\qquad \\rho_k^2 = (x - x_k)^2 + (y - y_k)^2 < (r_k + R)^2,
 
-which is exact for spheres. Polyhedral and ellipsoidal bodies are written as balls of their
-rounding radius centred on points sampled over their upward-facing surface (spacing
-:math:`s = (r + R)/16`, so the ripple this adds to a flat face is below
-:math:`s^2/(4(r + R)) < 0.001\\,(r + R)`). A finite tip cannot enter gaps narrower than itself, so
-the image is smoother than the sample and roughness values compare only at equal tip and scan
-size (ISO 25178-2:2012; Villarrubia 1997).
+which is exact for spheres. A (sphero)polyhedron of rounding radius :math:`r` dilated by the
+tip is bounded by its faces moved out by :math:`r + R` along their normals (taken exactly),
+cylinders around its edges and balls on its vertices; the cylinders are written as rows of balls
+spaced :math:`s = (r + R)/16`, which dents them by at most :math:`s^2/(8(r + R)) < (r +
+R)/2000`. Ellipsoids are written as points sampled over their upward-facing surface at that
+spacing. A finite tip cannot enter gaps narrower than itself, so the image is smoother than the
+sample and roughness values compare only at equal tip and scan size (ISO 25178-2:2012;
+Villarrubia 1997).
 
 **The scan.** The aggregate lies on its largest face, as a crystal drop-cast on a wafer does:
-the scan looks down the minor principal axis of :mod:`analysis.morphology` and covers a square
+the scan looks along the shortest axis of its oriented bounding box (the normal of the face it
+rests on, :func:`analysis.morphology.oriented_box`) and covers a square
 window of side :data:`SCAN_SIZE_NM` centred on the aggregate's centre of mass, sampled every
 :data:`PIXEL_NM`. Which face lies up is random, so both faces normal to the minor axis are
 scanned and the result is their mean. Pixels where the tip touches nothing (the window overhangs
@@ -157,8 +160,9 @@ def height_map(
     tip_radius: float = TIP_RADIUS_NM,
     scan_size: float = SCAN_SIZE_NM,
     pixel: float = PIXEL_NM,
+    triangles: np.ndarray | None = None,
 ) -> HeightMap:
-    """AFM image of a union of balls under a spherical tip (exact dilation, see module docs).
+    """AFM image of a union of balls and flat faces under a spherical tip (see module docs).
 
     Parameters
     ----------
@@ -173,6 +177,10 @@ def height_map(
         Side of the square window (nm).
     pixel : float
         Pixel size (nm); the window holds ``round(scan_size / pixel)`` pixels per side.
+    triangles : numpy.ndarray, optional
+        ``(T, 3, 3)`` upward-facing flat faces of the dilated sample (scan frame, nm): each
+        body face already moved out along its normal by its rounding radius plus the tip
+        radius. Over its lateral projection a face sets the tip apex on its plane.
 
     Returns
     -------
@@ -221,8 +229,39 @@ def height_map(
         ok = inside & (under >= 0)
         h = p[:, 2, None] + np.sqrt(np.where(ok, under, 0.0)) - tip_radius
         np.maximum.at(flat, (gi * n + gj)[ok], h[ok])
+    if triangles is not None and len(triangles):
+        _raise_to_faces(flat.reshape(n, n), coords, np.asarray(triangles, float), tip_radius)
     heights = np.where(np.isfinite(flat), flat, np.nan).reshape(n, n)
     return HeightMap(heights=heights, pixel=float(pixel), tip_radius=float(tip_radius))
+
+
+def _raise_to_faces(
+    image: np.ndarray, coords: np.ndarray, triangles: np.ndarray, tip_radius: float
+) -> None:
+    """Raise ``image`` (``(n, n)``, in place) to the planes of ``triangles`` over their shadows."""
+    n = len(coords)
+    pixel = coords[1] - coords[0] if n > 1 else 1.0
+    edge1 = triangles[:, 1] - triangles[:, 0]
+    edge2 = triangles[:, 2] - triangles[:, 0]
+    normal = np.cross(edge1, edge2)
+    normal *= np.where(normal[:, 2] < 0, -1.0, 1.0)[:, None]
+    steep = normal[:, 2] <= 1e-9 * np.linalg.norm(normal, axis=1)
+    lo = np.clip(np.ceil((triangles[:, :, :2].min(axis=1) - coords[0]) / pixel), 0, n)
+    hi = np.clip(np.floor((triangles[:, :, :2].max(axis=1) - coords[0]) / pixel) + 1, 0, n)
+    lo, hi = lo.astype(np.int64), hi.astype(np.int64)
+    for t in np.flatnonzero(~steep & np.all(hi > lo, axis=1)):
+        xs, ys = coords[lo[t, 0] : hi[t, 0]], coords[lo[t, 1] : hi[t, 1]]
+        px, py = np.meshgrid(xs, ys, indexing="ij")
+        a, b, c = triangles[t, :, :2]
+        # barycentric test in the lateral plane
+        det = (b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])
+        u = ((px - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (py - a[1])) / det
+        v = ((b[0] - a[0]) * (py - a[1]) - (px - a[0]) * (b[1] - a[1])) / det
+        inside = (u >= -1e-12) & (v >= -1e-12) & (u + v <= 1 + 1e-12)
+        nx, ny, nz = normal[t]
+        z = triangles[t, 0, 2] - (nx * (px - a[0]) + ny * (py - a[1])) / nz
+        block = image[lo[t, 0] : hi[t, 0], lo[t, 1] : hi[t, 1]]
+        np.maximum(block, np.where(inside, z - tip_radius, -np.inf), out=block)
 
 
 def level(heights: np.ndarray, pixel: float = 1.0) -> np.ndarray:
@@ -280,34 +319,36 @@ def sq(heights: np.ndarray, pixel: float = 1.0, levelled: bool = True) -> float:
 
 
 # -- bodies as balls ----------------------------------------------------------------------------
-def _triangle_samples(a: np.ndarray, b: np.ndarray, c: np.ndarray, spacing: float) -> np.ndarray:
-    """Points on a triangular grid over the triangle ``abc`` (edges and corners included)."""
-    longest = max(np.linalg.norm(b - a), np.linalg.norm(c - a), np.linalg.norm(c - b))
-    m = max(int(np.ceil(longest / spacing)), 1)
-    i, j = np.meshgrid(np.arange(m + 1), np.arange(m + 1), indexing="ij")
-    keep = i + j <= m
-    u, v = i[keep] / m, j[keep] / m
-    return a + u[:, None] * (b - a) + v[:, None] * (c - a)
-
-
 @functools.lru_cache(maxsize=64)
-def _polyhedron_surface(key: bytes, n: int, spacing: float) -> tuple[np.ndarray, np.ndarray]:
-    """Surface samples ``(P, 3)`` of a convex polyhedron and their outward normals ``(P, 3)``."""
+def _polyhedron_surface(key: bytes, n: int, spacing: float) -> tuple:
+    """Hull triangles ``(F, 3, 3)``, outward normals ``(F, 3)``, points along each edge
+    (list of ``(P, 3)``, ends included, spacing at most ``spacing``) and the two triangles of
+    each edge ``(E, 2)`` of a convex polyhedron."""
     verts = np.frombuffer(key, dtype=np.float64).reshape(n, 3)
     hull = ConvexHull(verts)
-    pts, normals = [], []
-    for simplex, eq in zip(hull.simplices, hull.equations):
-        s = _triangle_samples(*verts[simplex], spacing)
-        pts.append(s)
-        normals.append(np.broadcast_to(eq[:3], s.shape))
-    return np.concatenate(pts), np.concatenate(normals)
+    tris = verts[hull.simplices]
+    normals = hull.equations[:, :3].copy()
+    owners: dict[tuple, list] = {}
+    for f, simplex in enumerate(hull.simplices):
+        for a, b in ((0, 1), (1, 2), (2, 0)):
+            key_ab = tuple(sorted((int(simplex[a]), int(simplex[b]))))
+            owners.setdefault(key_ab, []).append(f)
+    edge_pts, edge_of = [], []
+    for (a, b), fs in owners.items():
+        m = max(int(np.ceil(np.linalg.norm(verts[b] - verts[a]) / spacing)), 1)
+        u = np.linspace(0.0, 1.0, m + 1)[:, None]
+        edge_pts.append(verts[a] + u * (verts[b] - verts[a]))
+        edge_of.append((fs[0], fs[-1]))
+    return tris, normals, edge_pts, np.array(edge_of, dtype=np.int64)
 
 
 def _ellipsoid_surface(semi_axes: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
-    """Fibonacci samples of an ellipsoid surface and their outward normals."""
+    """Fibonacci samples ``(P, 3)`` of an ellipsoid surface and their outward normals."""
     a = np.asarray(semi_axes, dtype=np.float64)
-    area = 4.0 * np.pi * ((a[0] * a[1]) ** 1.6 + (a[0] * a[2]) ** 1.6 + (a[1] * a[2]) ** 1.6) / 3
-    m = max(int(4 * area ** (1 / 1.6) / spacing**2), 64)  # Knud Thomsen's area formula
+    # Knud Thomsen's approximation of the surface area
+    area = 4.0 * np.pi * (((a[0] * a[1]) ** 1.6 + (a[0] * a[2]) ** 1.6 + (a[1] * a[2]) ** 1.6) / 3)
+    area = area ** (1 / 1.6)
+    m = max(int(2 * area / spacing**2), 64)
     k = np.arange(m) + 0.5
     z = 1 - 2 * k / m
     phi = np.pi * (1 + 5**0.5) * k
@@ -317,14 +358,19 @@ def _ellipsoid_surface(semi_axes: np.ndarray, spacing: float) -> tuple[np.ndarra
     return unit * a, normals
 
 
-def body_balls(
+def body_surface(
     system: BodySystem,
     indices: np.ndarray,
     positions: np.ndarray,
     up: np.ndarray,
     tip_radius: float = TIP_RADIUS_NM,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The selected bodies as a union of balls, for the image seen from direction ``up``.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The selected bodies as balls and dilated flat faces, for the image seen from ``up``.
+
+    Spheres are balls. A (sphero)polyhedron of rounding radius :math:`r` contributes its faces
+    that face ``up``, moved out along their normals by :math:`r + R` (exact), and balls of
+    radius :math:`r` along its edges, spaced :math:`(r + R)/16` (the cylinders around the
+    edges). Ellipsoids are sampled over their upward-facing surface at that spacing.
 
     Parameters
     ----------
@@ -335,19 +381,20 @@ def body_balls(
     positions : numpy.ndarray
         ``(M, 3)`` their (unwrapped) centres (nm).
     up : numpy.ndarray
-        ``(3,)`` unit vector towards the tip; only surface samples facing it are kept.
+        ``(3,)`` unit vector towards the tip.
     tip_radius : float
-        Tip radius (nm); sets the sampling spacing of non-spherical bodies.
+        Tip radius (nm).
 
     Returns
     -------
     tuple of numpy.ndarray
-        Ball centres ``(K, 3)`` (lab frame, nm) and radii ``(K,)`` (nm).
+        Ball centres ``(K, 3)`` (lab frame, nm), ball radii ``(K,)`` (nm) and dilated faces
+        ``(T, 3, 3)`` (lab frame, nm).
     """
     indices = np.asarray(indices, dtype=np.int64)
     positions = np.asarray(positions, dtype=np.float64).reshape(-1, 3)
     up = np.asarray(up, dtype=np.float64)
-    centres, radii = [], []
+    centres, radii, faces = [], [], []
     tid = system.typeid[indices]
     for t, shape in enumerate(system.shapes):
         sel = np.flatnonzero(tid == t)
@@ -359,21 +406,46 @@ def body_balls(
             centres.append(positions[sel])
             radii.append(r)
             continue
+        rot = rowan.to_matrix(system.orientations[indices[sel]])
+        # spacing (r + R)/16 in lab units for the smallest body of the type
         spacing = (shape.rounding_radius * float(k.min()) + tip_radius) / 16.0 / float(k.max())
-        if shape.kind == "polyhedron":
-            verts = np.ascontiguousarray(shape.vertices, dtype=np.float64)
-            local, normals = _polyhedron_surface(verts.tobytes(), len(verts), round(spacing, 6))
-        else:
+        if shape.kind == "ellipsoid":
             local, normals = _ellipsoid_surface(shape.semi_axes, spacing)
-        q = system.orientations[indices[sel]]
-        facing = rowan.rotate(q[:, None, :], normals[None, :, :]) @ up >= -1e-9
-        lab = rowan.rotate(q[:, None, :], local[None, :, :]) * k[:, None, None]
-        lab = lab + positions[sel][:, None, :]
-        centres.append(lab[facing])
-        radii.append(np.broadcast_to(r[:, None], facing.shape)[facing])
-    if not centres:
-        return np.zeros((0, 3)), np.zeros(0)
-    return np.concatenate(centres), np.concatenate(radii)
+            facing = np.einsum("mab,pb,a->mp", rot, normals, up) >= -1e-9
+            lab = np.einsum("mab,pb->mpa", rot, local) * k[:, None, None] + positions[sel, None]
+            centres.append(lab[facing])
+            radii.append(np.zeros(int(np.count_nonzero(facing))))
+            continue
+        verts = np.ascontiguousarray(shape.vertices, dtype=np.float64)
+        tris, normals, edge_pts, edge_of = _polyhedron_surface(
+            verts.tobytes(), len(verts), round(spacing, 6)
+        )
+        lab_normals = np.einsum("mab,fb->mfa", rot, normals)
+        facing = lab_normals @ up >= -1e-9
+        body, tri = np.nonzero(facing & (lab_normals @ up > 1e-9))
+        moved = np.einsum("mab,mvb->mva", rot[body], tris[tri]) * k[body, None, None]
+        moved += positions[sel][body, None, :]
+        moved += ((r[body] + tip_radius)[:, None] * lab_normals[body, tri])[:, None, :]
+        faces.append(moved)
+        # edges of faces that face up (or sideways): cylinders as rows of balls
+        body, tri = np.nonzero(facing)
+        if len(body):
+            use = np.zeros((len(sel), len(normals) + 1), dtype=bool)
+            use[body, tri] = True
+            for e in range(edge_of.shape[0]):
+                bodies = np.flatnonzero(use[:, edge_of[e, 0]] | use[:, edge_of[e, 1]])
+                if len(bodies) == 0:
+                    continue
+                pts = edge_pts[e]
+                lab = np.einsum("mab,pb->mpa", rot[bodies], pts) * k[bodies, None, None]
+                centres.append((lab + positions[sel][bodies, None, :]).reshape(-1, 3))
+                radii.append(np.repeat(r[bodies], len(pts)))
+    empty = np.zeros((0, 3))
+    return (
+        np.concatenate(centres) if centres else empty,
+        np.concatenate(radii) if radii else np.zeros(0),
+        np.concatenate(faces) if faces else np.zeros((0, 3, 3)),
+    )
 
 
 def scan_frame(axis: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
@@ -427,12 +499,20 @@ def scan_aggregate(
     positions = np.asarray(positions, dtype=np.float64).reshape(-1, 3)
     center = positions.mean(axis=0) if center is None else np.asarray(center, dtype=np.float64)
     axes = np.asarray(axes, dtype=np.float64)
+    indices = np.asarray(indices, dtype=np.int64)
+    # bodies whose lateral distance from the window exceeds their size and the tip's reach
+    # cannot touch the tip inside it
+    lateral = (positions - center) @ np.asarray(axes[:2]).T
+    size = 0.5 * system.per_body("circumsphere_diameter")[indices]
+    limit = 0.5 * scan_size + tip_radius + size + pixel
+    near = np.all(np.abs(lateral) <= limit[:, None], axis=1)
+    indices, positions = indices[near], positions[near]
     values, maps, cover = [], [], []
     for sign in (1.0, -1.0):
         frame = scan_frame(sign * axes[2], axes[0])
-        balls, radii = body_balls(system, indices, positions, frame[2], tip_radius)
+        balls, radii, faces = body_surface(system, indices, positions, frame[2], tip_radius)
         local = (balls - center) @ frame.T
-        image = height_map(local, radii, tip_radius, scan_size, pixel)
+        image = height_map(local, radii, tip_radius, scan_size, pixel, (faces - center) @ frame.T)
         maps.append(image)
         cover.append(image.coverage)
         values.append(sq(image.heights, pixel))

@@ -1,0 +1,173 @@
+"""AFM-like height maps and RMS roughness (analysis.roughness) on surfaces with known answers."""
+
+import freud
+import numpy as np
+import pytest
+import rowan
+from _references import SPHERE_D, jammed, make_frame
+
+from analysis import aggregation, morphology, roughness
+from analysis.io import load_bodies, system_from_arrays
+
+
+def test_single_ball_image_is_the_dilation():
+    """One ball of radius a under a tip of radius R: h = sqrt((a + R)^2 - rho^2) - R exactly."""
+    a, tip = 2.0, 3.0
+    image = roughness.height_map(np.zeros((1, 3)), a, tip_radius=tip, scan_size=16.0, pixel=0.25)
+    x = image.coordinates
+    rho2 = x[:, None] ** 2 + x[None, :] ** 2
+    inside = rho2 < (a + tip) ** 2
+    np.testing.assert_allclose(
+        image.heights[inside], np.sqrt((a + tip) ** 2 - rho2[inside]) - tip, atol=1e-12
+    )
+    assert np.all(np.isnan(image.heights[~inside]))
+    assert image.coverage == pytest.approx(np.mean(inside))
+
+
+def test_bad_scan_parameters():
+    for name in ("tip_radius", "scan_size", "pixel"):
+        with pytest.raises(ValueError, match=name):
+            roughness.height_map(np.zeros((1, 3)), 1.0, **{name: 0.0})
+
+
+def test_levelling_removes_a_tilt():
+    """A tilted plane has Sq = 0 after levelling, slope * pixel * sqrt((n^2 - 1)/12) before."""
+    n, pixel, slope = 64, 0.25, 0.3
+    x = (np.arange(n) - 0.5 * (n - 1)) * pixel
+    plane = 1.0 + slope * x[:, None] + 0.0 * x[None, :]
+    assert roughness.sq(plane, pixel) == pytest.approx(0.0, abs=1e-12)
+    expected = slope * pixel * np.sqrt((n**2 - 1) / 12.0)
+    assert roughness.sq(plane, pixel, levelled=False) == pytest.approx(expected, rel=1e-12)
+    bumpy = plane.copy()
+    bumpy[::2, :] += 0.1
+    assert roughness.sq(bumpy, pixel) == pytest.approx(0.05, rel=1e-3)
+
+
+def slab_body(tilt_deg: float = 0.0):
+    """One solid cuboid body, 40 x 40 x 4 nm, rotated by ``tilt_deg`` about x."""
+    verts = np.array([[x, y, z] for x in (-20, 20) for y in (-20, 20) for z in (-2, 2)], float)
+    quat = rowan.from_axis_angle([1.0, 0.0, 0.0], np.radians(tilt_deg))
+    frame = make_frame(
+        freud.box.Box.cube(200.0),
+        np.zeros((1, 3)),
+        2 * np.linalg.norm(verts[0]),
+        orientations=quat[None, :],
+        type_shapes=[{"type": "ConvexPolyhedron", "vertices": verts.tolist()}],
+    )
+    return load_bodies(frame)
+
+
+@pytest.mark.parametrize("tip", [1.0, 4.0, 8.0, 16.0])
+def test_flat_face_is_flat_for_any_tip(tip):
+    """The face of a cuboid has no roughness whatever the tip (below the sampling ripple bound
+    (r + R)/1024 of the module docs)."""
+    system = slab_body(tilt_deg=25.0)
+    network = aggregation.contact_network(system)
+    m, idx, pos = morphology.morphology_of(system, network, np.ones(1, dtype=bool))
+    scan = roughness.scan_aggregate(system, idx, pos, m.box_axes, m.center, tip_radius=tip)
+    assert scan.coverage == (1.0, 1.0)
+    assert max(scan.sq_faces) < tip / 1024
+    # both faces sit 2 nm from the centre
+    for image in scan.maps:
+        assert np.nanmean(image.heights) == pytest.approx(2.0, abs=tip / 1024)
+
+
+def test_flat_face_seen_at_an_angle_needs_levelling():
+    """Scanned 10 degrees off its normal, the face is a tilted plane: levelling removes it."""
+    system = slab_body()
+    axes = rowan.rotate(rowan.from_axis_angle([1.0, 0.0, 0.0], np.radians(10.0)), np.eye(3))
+    scan = roughness.scan_aggregate(system, np.array([0]), np.zeros((1, 3)), axes)
+    assert scan.sq < 8.0 / 1024
+    image = scan.maps[0]
+    n = image.heights.shape[0]
+    unlevelled = roughness.sq(image.heights, image.pixel, levelled=False)
+    expected = np.tan(np.radians(10.0)) * image.pixel * np.sqrt((n**2 - 1) / 12.0)
+    assert unlevelled == pytest.approx(expected, rel=0.01)
+
+
+def fcc_100_reference_sq(d: float, tip: float, samples: int = 240) -> float:
+    """Sq of the image of an infinite FCC (100) facet of touching spheres of diameter ``d``.
+
+    Brute force over one conventional cell (side a = sqrt(2) d): the top layer holds spheres at
+    (a/2, 0) and (0, a/2), the layer a/2 below at (0, 0) and (a/2, a/2) (periodic images up to
+    two cells away). The image of whole periods needs no levelling: Sq is its standard deviation.
+    """
+    a = np.sqrt(2.0) * d
+    cells = np.arange(-2, 3)
+    ii, jj = np.meshgrid(cells, cells, indexing="ij")
+    shifts = np.column_stack([ii.ravel(), jj.ravel()]) * a
+    top = np.vstack([shifts + [0.5 * a, 0.0], shifts + [0.0, 0.5 * a]])
+    second = np.vstack([shifts, shifts + [0.5 * a, 0.5 * a]])
+    centres = np.vstack(
+        [
+            np.column_stack([top, np.zeros(len(top))]),
+            np.column_stack([second, np.full(len(second), -0.5 * a)]),
+        ]
+    )
+    u = (np.arange(samples) + 0.5) / samples * a
+    x, y = np.meshgrid(u, u, indexing="ij")
+    rho2 = (x[..., None] - centres[:, 0]) ** 2 + (y[..., None] - centres[:, 1]) ** 2
+    reach2 = (0.5 * d + tip) ** 2
+    h = np.where(rho2 < reach2, centres[:, 2] + np.sqrt(np.clip(reach2 - rho2, 0, None)), -np.inf)
+    return float(np.std(h.max(axis=-1)))
+
+
+@pytest.mark.parametrize("tip", [2.0, 8.0])
+def test_fcc_100_facet_matches_its_corrugation(tip):
+    """The top facet of an FCC slab has the Sq of the infinite (100) facet under the same tip.
+
+    The sphere size makes the 16 nm window hold exactly three conventional cells; the bound
+    (2 %) is the error of sampling the periodic image on 64 x 64 pixels.
+    """
+    d = roughness.SCAN_SIZE_NM / (3 * np.sqrt(2.0))
+    _, pts = freud.data.UnitCell.fcc().generate_system(num_replicas=(9, 9, 3), scale=np.sqrt(2) * d)
+    pts = np.asarray(pts, dtype=np.float64)
+    system = system_from_arrays(freud.box.Box.cube(200.0), pts - pts.mean(axis=0), d)
+    network = aggregation.contact_network(system)
+    m, idx, pos = morphology.morphology_of(system, network, np.ones(system.n, dtype=bool))
+    assert m.shape == "sheet"
+    scan = roughness.scan_aggregate(system, idx, pos, m.box_axes, m.center, tip_radius=tip)
+    expected = fcc_100_reference_sq(d, tip)
+    assert scan.coverage == (1.0, 1.0)
+    assert scan.sq_faces[0] == pytest.approx(expected, rel=0.02)
+    assert scan.sq_faces[1] == pytest.approx(expected, rel=0.02)
+    # the corrugation is a real signal: more than a tenth of a nanometre even for the 8 nm tip
+    assert expected > 0.05
+
+
+def cut_surface(box, pos, diam, z_cut, reps=2):
+    """Balls of a periodic packing below the plane z = z_cut, tiled laterally, in scan frame."""
+    m = box.to_matrix()
+    shifts = np.array(
+        [[i, j, k] for i in range(-reps, reps + 1) for j in range(-reps, reps + 1) for k in (-1, 0)]
+    )
+    images = (pos[None, :, :] + (shifts @ m.T)[:, None, :]).reshape(-1, 3)
+    radii = np.tile(0.5 * diam, len(shifts))
+    keep = (images[:, 2] <= z_cut) & (images[:, 2] > z_cut - 3 * diam.max())
+    local = images[keep] - [0.0, 0.0, z_cut]
+    return local, radii[keep]
+
+
+def test_random_packing_is_rougher_than_a_facet():
+    """Cuts through a random loose packing (phi = 0.55, Onoda and Liniger, Phys. Rev. Lett. 64,
+    2727 (1990)) are rougher than a cut along an FCC (100) plane of the same spheres.
+
+    Six cuts 1.1 diameters apart give the mean Sq and its standard error; the facet's Sq must lie
+    more than 4 standard errors below the mean.
+    """
+    box, pos, diam, _ = jammed(n=300, phi=0.55, seed=3)
+    values = []
+    for k in range(6):
+        z_cut = -0.5 * box.Lz + k * box.Lz / 6
+        local, radii = cut_surface(box, box.wrap(pos), diam, z_cut)
+        values.append(roughness.sq(roughness.height_map(local, radii).heights, roughness.PIXEL_NM))
+    values = np.array(values)
+    mean, err = values.mean(), values.std(ddof=1) / np.sqrt(len(values))
+
+    a = np.sqrt(2.0) * SPHERE_D
+    cbox, cpos = freud.data.UnitCell.fcc().generate_system(num_replicas=(4, 4, 4), scale=a)
+    cpos = cbox.wrap(np.asarray(cpos, dtype=np.float64) + 0.01)
+    z_top = cpos[:, 2].max()
+    local, radii = cut_surface(cbox, cpos, np.full(len(cpos), SPHERE_D), z_top + 1e-6)
+    facet = roughness.sq(roughness.height_map(local, radii).heights, roughness.PIXEL_NM)
+    assert facet < mean - 4 * err, (facet, mean, err)
