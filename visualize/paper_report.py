@@ -356,7 +356,14 @@ def combine(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         entry["pictures"] = dict(rep["pictures"]) if rep else {}
         entry["jobs"] = [r["id"] for r in members]
         out.append(entry)
-    out.sort(key=lambda e: (e["stage"], e["solvent"], -e["temperature_C"], -e["concentration"]))
+    known = list(PAPER)
+
+    def rank(e: dict) -> tuple:
+        key = (e["solvent"], e["temperature_C"], e["concentration"])
+        place = known.index(key) if key in known else len(known)
+        return (e["stage"] != DEFAULT_STAGE, e["stage"], place, key)
+
+    out.sort(key=rank)
     return out
 
 
@@ -777,12 +784,12 @@ def markdown(data: Mapping[str, Any]) -> str:
                     c["mesocrystal_shape"] or "–",
                     _fmt(c["crystallite_size_nm"], c["crystallite_size_nm_error"]),
                     _fmt(c["roughness_nm"], c["roughness_nm_error"]),
-                    _fmt(paper.get("afm_rms_nm")),
+                    _fmt(paper.get("afm_rms_nm"), digits=4),
                     _fmt(c["time_to_first_crystal_tau"], c["time_to_first_crystal_tau_error"])
                     + f" ({c['replicas_with_crystal']}/{c['replicas']})",
                     _fmt(c["time_to_half_conversion_tau"], c["time_to_half_conversion_tau_error"]),
                     _fmt(c["time_to_half_conversion_days"]),
-                    _fmt(paper.get("time_days")),
+                    _fmt(paper.get("time_days"), digits=4),
                 ]
             )
             + " |"
