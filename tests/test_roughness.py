@@ -59,17 +59,16 @@ def slab_body(tilt_deg: float = 0.0):
 
 @pytest.mark.parametrize("tip", [1.0, 4.0, 8.0, 16.0])
 def test_flat_face_is_flat_for_any_tip(tip):
-    """The face of a cuboid has no roughness whatever the tip (below the sampling ripple bound
-    (r + R)/1024 of the module docs)."""
+    """The face of a cuboid has no roughness whatever the tip (faces are dilated exactly)."""
     system = slab_body(tilt_deg=25.0)
     network = aggregation.contact_network(system)
     m, idx, pos = morphology.morphology_of(system, network, np.ones(1, dtype=bool))
     scan = roughness.scan_aggregate(system, idx, pos, m.box_axes, m.center, tip_radius=tip)
     assert scan.coverage == (1.0, 1.0)
-    assert max(scan.sq_faces) < tip / 1024
+    assert max(scan.sq_faces) < 1e-9
     # both faces sit 2 nm from the centre
     for image in scan.maps:
-        assert np.nanmean(image.heights) == pytest.approx(2.0, abs=tip / 1024)
+        assert np.nanmean(image.heights) == pytest.approx(2.0, abs=1e-9)
 
 
 def test_flat_face_seen_at_an_angle_needs_levelling():
@@ -77,7 +76,7 @@ def test_flat_face_seen_at_an_angle_needs_levelling():
     system = slab_body()
     axes = rowan.rotate(rowan.from_axis_angle([1.0, 0.0, 0.0], np.radians(10.0)), np.eye(3))
     scan = roughness.scan_aggregate(system, np.array([0]), np.zeros((1, 3)), axes)
-    assert scan.sq < 8.0 / 1024
+    assert scan.sq < 1e-9
     image = scan.maps[0]
     n = image.heights.shape[0]
     unlevelled = roughness.sq(image.heights, image.pixel, levelled=False)
