@@ -100,6 +100,19 @@ def project(tmp_path_factory):
                     "time_scale_separation": 1000.0,
                     "conversion": [[0.0, 0.0], [100.0 + 10 * seed, 0.5]],
                 }
+            if solvent == "toluene" and temp == 25.0:
+                # no reaction record: the conversion comes from the trajectory's log
+                frames = [
+                    examples.make_frame(
+                        examples.random_gas(8, BOX, 8.0, seed=1),
+                        BOX,
+                        examples.SPHERE_SHAPE,
+                        step=RANDOMIZE + 1000 * k,
+                        log={"conversion": 0.2 * k},
+                    )
+                    for k in range(4)
+                ]
+                examples.write_trajectory(frames, job.fn("trajectory.gsd"))
             if solvent == "toluene" and temp == 45.0 and seed == 0:
                 # one job measured for real
                 shutil.copy(crystal_gsd, job.fn("trajectory.gsd"))
@@ -196,6 +209,10 @@ def test_report_schema_and_label_counts(project):
     assert dcm["time_to_half_conversion_tau"] is None
     assert dcm["time_to_first_crystal_tau"] is None
     assert dcm["replicas_with_crystal"] == 0
+    # toluene 25 °C: conversion 0.4 at 2000 steps, 0.6 at 3000 steps -> half at 2500 steps
+    cold = conditions[("toluene", 25.0, 1.0)]
+    assert cold["time_to_half_conversion_tau"] == pytest.approx(2500 * DT)
+    assert cold["time_to_half_conversion_days"] is None
     names = [c["name"] for c in data["calibrated"]]
     assert "epsilon_ligand" in names
     assert all(c["fitted_to"] for c in data["calibrated"])

@@ -9,9 +9,10 @@ over their replicas (seeds). For each condition the report gives
   largest crystallite and the AFM-like RMS roughness of the largest aggregate, as mean and
   standard error over replicas (:func:`analysis.morphology.measure_frame`, stored per job in
   ``morphology.json`` by :func:`measure`);
-* the time to 50 % conversion of the reaction (``job.doc["reaction"]``, null when the run has no
-  reaction) and the time to the first crystalline aggregate (first frame of ``analysis.json``
-  whose largest crystallite holds :data:`analysis.morphology.MIN_CRYSTAL_BODIES` bodies);
+* the time to 50 % conversion of the reaction (``job.doc["reaction"]``, else the
+  ``log/mesocrystal/conversion`` of the trajectory; null when the run has no reaction) and the
+  time to the first crystalline aggregate (first frame of ``analysis.json`` whose largest
+  crystallite holds :data:`analysis.morphology.MIN_CRYSTAL_BODIES` bodies);
 * the paper's observations for that condition (:data:`PAPER`);
 
 and lists the coefficients of :mod:`mesocrystal.model.conditions` that were calibrated, with
@@ -187,6 +188,28 @@ def half_conversion(reaction: Mapping[str, Any] | None) -> dict[str, float | Non
     return out
 
 
+def conversion_from_log(gsd_path, statepoint: Mapping[str, Any]) -> list[list[float]] | None:
+    """``[[time_tau, fraction], ...]`` from the ``log/mesocrystal/conversion`` of a trajectory.
+
+    Times are assembly times, ``(step - randomize_steps) * dt``; None when the file, the log or
+    ``dt`` is missing or unreadable.
+    """
+    from .plots import read_logs
+
+    if "dt" not in statepoint or not os.path.isfile(gsd_path):
+        return None
+    try:
+        logs = read_logs(gsd_path)
+    except (RuntimeError, OSError, KeyError, ValueError):
+        return None
+    values = logs.get("conversion")
+    if values is None:
+        return None
+    keep = np.isfinite(values)
+    times = [_tau(int(step), statepoint) for step in logs["step"][keep]]
+    return [[float(t), float(f)] for t, f in zip(times, values[keep])]
+
+
 def days_per_tau(reaction: Mapping[str, Any] | None) -> float | None:
     """Physical days per simulated tau on the reaction's clock (half-time in days over tau)."""
     if not isinstance(reaction, Mapping):
@@ -207,6 +230,11 @@ def job_row(job, root: Path | None = None) -> dict[str, Any]:
     analysis_doc = _read_json(job.fn(ANALYSIS_JSON)) if job.isfile(ANALYSIS_JSON) else None
     reaction = job.doc.get("reaction")
     reaction = dict(reaction) if isinstance(reaction, Mapping) else None
+    if not (reaction and (reaction.get("half_time_tau") or reaction.get("conversion"))):
+        # no reaction record in the job document: the per-frame log of the trajectory
+        series = conversion_from_log(job.fn(TRAJECTORY_GSD), sp)
+        if series:
+            reaction = {**(reaction or {}), "conversion": series}
     crystal = first_crystal(analysis_doc.get("timeseries") or []) if analysis_doc else None
     first_tau = _tau(crystal["step"], sp) if crystal else None
     scale = days_per_tau(reaction)
