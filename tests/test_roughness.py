@@ -4,7 +4,15 @@ import freud
 import numpy as np
 import pytest
 import rowan
-from _references import SPHERE_D, jammed, make_frame
+from _references import (
+    PLATE_T,
+    PLATE_W,
+    SPHERE_D,
+    jammed,
+    make_frame,
+    platelet_frame,
+    square_platelet_vertices,
+)
 
 from analysis import aggregation, morphology, roughness
 from analysis.io import load_bodies, system_from_arrays
@@ -170,3 +178,39 @@ def test_random_packing_is_rougher_than_a_facet():
     local, radii = cut_surface(cbox, cpos, np.full(len(cpos), SPHERE_D), z_top + 1e-6)
     facet = roughness.sq(roughness.height_map(local, radii).heights, roughness.PIXEL_NM)
     assert facet < mean - 4 * err, (facet, mean, err)
+
+
+def platelet_stack(tilt_deg: float, n: int = 4, layers: int = 8, seed: int = 0):
+    """Square platelets (6 x 6 x 1.5 nm) in registry: n x n columns of ``layers`` platelets,
+    5 % lateral and 10 % axial gaps, each tilted by ``tilt_deg`` about a random in-plane axis."""
+    verts = square_platelet_vertices()
+    a, c = 1.05 * PLATE_W, 1.1 * PLATE_T
+    grid = np.stack(np.meshgrid(np.arange(n), np.arange(n), np.arange(layers), indexing="ij"), -1)
+    pos = grid.reshape(-1, 3).astype(float) * [a, a, c]
+    pos -= pos.mean(axis=0)
+    rng = np.random.default_rng(seed)
+    axis = rng.normal(size=(len(pos), 3))
+    axis[:, 2] = 0.0
+    axis /= np.linalg.norm(axis, axis=1)[:, None]
+    quats = rowan.from_axis_angle(axis, np.radians(tilt_deg))
+    return load_bodies(platelet_frame(freud.box.Box.cube(120.0), pos, quats, verts)), a, c
+
+
+def test_platelet_stack_facets():
+    """A stack of aligned platelets is a sheet with the gyration extents of its lattice and flat
+    faces (Sq below 0.01 nm); platelets tilted by 8 degrees roughen them (Sq above 0.1 nm)."""
+    flat, a, c = platelet_stack(0.0)
+    result = morphology.measure_frame(flat)
+    meso = result["mesocrystal"]
+    assert meso["n_bodies"] == 128 and meso["shape"] == "sheet"
+    # centres on a lattice plus each platelet's own gyration (edges 6, 6, 1.5 nm)
+    expected = [
+        np.sqrt(a**2 * 15 + PLATE_W**2),
+        np.sqrt(a**2 * 15 + PLATE_W**2),
+        np.sqrt(c**2 * 63 + PLATE_T**2),
+    ]
+    np.testing.assert_allclose(meso["extents_nm"], expected, rtol=1e-5)
+    assert max(result["roughness"]["sq_faces_nm"]) < 0.01
+    tilted, _, _ = platelet_stack(8.0)
+    rough = morphology.measure_frame(tilted)["roughness"]
+    assert min(rough["sq_faces_nm"]) > 0.1
