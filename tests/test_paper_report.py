@@ -95,7 +95,7 @@ def project(tmp_path_factory):
             if solvent == "toluene" and temp == 45.0:
                 job.doc["reaction"] = {
                     "rate_per_tau": math.log(2) / (100.0 + 10 * seed),
-                    "half_time_tau": 100.0 + 10 * seed,
+                    "half_time_tau": 100.0 + 10 * seed if seed else None,
                     "half_time_days": 70.0,
                     "time_scale_separation": 1000.0,
                     "conversion": [[0.0, 0.0], [100.0 + 10 * seed, 0.5]],

@@ -211,13 +211,21 @@ def conversion_from_log(gsd_path, statepoint: Mapping[str, Any]) -> list[list[fl
 
 
 def days_per_tau(reaction: Mapping[str, Any] | None) -> float | None:
-    """Physical days per simulated tau on the reaction's clock (half-time in days over tau)."""
-    if not isinstance(reaction, Mapping):
+    """Physical days per simulated tau on the reaction's clock: the time to 50 % conversion in
+    days over the same time in tau (:func:`half_conversion`); None when either is unknown."""
+    half = half_conversion(reaction)
+    if half["days"] is None or not half["tau"]:
         return None
-    days, tau = reaction.get("half_time_days"), reaction.get("half_time_tau")
-    if days is None or not tau:
-        return None
-    return float(days) / float(tau)
+    return half["days"] / half["tau"]
+
+
+def _plain(value: Any) -> Any:
+    """Plain dicts and lists from the synced collections of a signac document."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [_plain(v) for v in value]
+    return value
 
 
 def job_row(job, root: Path | None = None) -> dict[str, Any]:
@@ -228,8 +236,8 @@ def job_row(job, root: Path | None = None) -> dict[str, Any]:
     classification = job_classification(job)
     measures = _read_json(job.fn(MORPHOLOGY_JSON)) if job.isfile(MORPHOLOGY_JSON) else None
     analysis_doc = _read_json(job.fn(ANALYSIS_JSON)) if job.isfile(ANALYSIS_JSON) else None
-    reaction = job.doc.get("reaction")
-    reaction = dict(reaction) if isinstance(reaction, Mapping) else None
+    reaction = _plain(job.doc.get("reaction"))
+    reaction = reaction if isinstance(reaction, dict) else None
     if not (reaction and (reaction.get("half_time_tau") or reaction.get("conversion"))):
         # no reaction record in the job document: the per-frame log of the trajectory
         series = conversion_from_log(job.fn(TRAJECTORY_GSD), sp)
@@ -593,7 +601,7 @@ def fingerprint(jobs: Sequence) -> str:
                 job.id,
                 json.dumps(dict(job.cached_statepoint), sort_keys=True),
                 c["label"] if c else None,
-                json.dumps(job.doc.get("reaction"), sort_keys=True, default=str),
+                json.dumps(_plain(job.doc.get("reaction")), sort_keys=True, default=str),
                 stamps,
             ]
         )
