@@ -264,6 +264,17 @@ def test_calibrated_coefficients_from_either_module_layout():
     assert report.calibrated_coefficients(declared) == [
         {"name": "epsilon_ligand", "value": 0.3, "fitted_to": "toluene at 45 C crystallises"}
     ]
+    ranged = types.ModuleType("ranged")
+    ranged.MAPPING = {"epsilon_ligand": 0.3}
+    ranged.CALIBRATED = {"epsilon_ligand": (0.05, 1.0, "crystallisation window in toluene")}
+    assert report.calibrated_coefficients(ranged) == [
+        {
+            "name": "epsilon_ligand",
+            "value": 0.3,
+            "fitted_to": "crystallisation window in toluene",
+            "allowed_range": [0.05, 1.0],
+        }
+    ]
     marked = types.ModuleType("marked")
     marked.MAPPING = {
         "epsilon_ligand": {"value": 0.3, "calibrated": True, "fitted_to": "the paper's outcomes"},

@@ -191,8 +191,9 @@ def half_conversion(reaction: Mapping[str, Any] | None) -> dict[str, float | Non
 def conversion_from_log(gsd_path, statepoint: Mapping[str, Any]) -> list[list[float]] | None:
     """``[[time_tau, fraction], ...]`` from the ``log/mesocrystal/conversion`` of a trajectory.
 
-    Times are assembly times, ``(step - randomize_steps) * dt``; None when the file, the log or
-    ``dt`` is missing or unreadable.
+    Times are ``log/mesocrystal/reaction_time_tau`` when logged, else assembly times
+    ``(step - randomize_steps) * dt``; None when the file, the log or ``dt`` is missing or
+    unreadable.
     """
     from .plots import read_logs
 
@@ -206,13 +207,20 @@ def conversion_from_log(gsd_path, statepoint: Mapping[str, Any]) -> list[list[fl
     if values is None:
         return None
     keep = np.isfinite(values)
-    times = [_tau(int(step), statepoint) for step in logs["step"][keep]]
+    if "reaction_time_tau" in logs:
+        # the run's own reaction clock
+        times = [float(t) for t in logs["reaction_time_tau"][keep]]
+    else:
+        times = [_tau(int(step), statepoint) for step in logs["step"][keep]]
     return [[float(t), float(f)] for t, f in zip(times, values[keep])]
 
 
 def days_per_tau(reaction: Mapping[str, Any] | None) -> float | None:
-    """Physical days per simulated tau on the reaction's clock: the time to 50 % conversion in
-    days over the same time in tau (:func:`half_conversion`); None when either is unknown."""
+    """Physical days per simulated tau on the reaction's clock: ``1 / tau_per_day`` when the
+    record has it, else the time to 50 % conversion in days over the same time in tau
+    (:func:`half_conversion`); None when unknown."""
+    if isinstance(reaction, Mapping) and reaction.get("tau_per_day"):
+        return 1.0 / float(reaction["tau_per_day"])
     half = half_conversion(reaction)
     if half["days"] is None or not half["tau"]:
         return None
@@ -436,18 +444,29 @@ def _jsonable(value: Any) -> Any:
 
 
 def _entry(name: str, info: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    """One calibrated coefficient from a description: a string, a mapping (``value``,
+    ``fitted_to``, ...) or a tuple of numbers (an allowed range) and strings."""
+    extra: dict[str, Any] = {}
     if isinstance(info, Mapping):
         fitted = info.get("fitted_to") or info.get("target") or info.get("calibrated") or ""
         value = info.get("value", values.get(name))
         note = info.get("note") or info.get("doc") or ""
+        if note:
+            extra["note"] = str(note)
+    elif isinstance(info, list | tuple):
+        fitted = " ".join(str(x) for x in info if isinstance(x, str))
+        numbers = [x for x in info if isinstance(x, int | float) and not isinstance(x, bool)]
+        if len(numbers) == 2:
+            extra["allowed_range"] = [float(x) for x in numbers]
+        value = values.get(name)
     else:
         fitted = info if isinstance(info, str) else ""
-        value, note = values.get(name), ""
+        value = values.get(name)
     return {
         "name": str(name),
         "value": _jsonable(value),
         "fitted_to": str(fitted) if fitted is not True else "",
-        **({"note": str(note)} if note else {}),
+        **extra,
     }
 
 
