@@ -292,3 +292,54 @@ def test_calibrated_coefficients_from_either_module_layout():
         if name in found:
             assert found[name]["value"] == value
     assert "hansen_alpha" not in found
+
+
+def test_conditions_that_differ_beyond_the_four_fields_stay_apart():
+    """Sensitivity runs (coefficient overrides) of one microenvironment are separate conditions,
+    each named by its variant."""
+
+    def row(seed, label, coefficients=None):
+        sp = {"solvent": "toluene", "temperature_C": 45.0, "seed": seed}
+        if coefficients:
+            sp["coefficients"] = coefficients
+        plain = {k: v for k, v in sp.items() if k != "seed"}
+        return {
+            "id": f"{seed}{label}{coefficients}",
+            "seed": seed,
+            "condition": report.condition_of(sp),
+            "statepoint": plain,
+            "label": label,
+            "mesocrystal_size_nm": None,
+            "mesocrystal_extents_nm": None,
+            "mesocrystal_shape": None,
+            "percolating": False,
+            "crystallite_size_nm": None,
+            "roughness_nm": None,
+            "roughness_reliable": None,
+            "time_to_half_conversion": {"tau": None, "days": None},
+            "time_to_first_crystal_tau": None,
+            "time_to_first_crystal_days": None,
+            "pictures": {},
+        }
+
+    rows = [
+        row(0, "crystalline"),
+        row(1, "crystalline"),
+        row(0, "rcp", {"epsilon_ligand": 0.34}),
+        row(0, "dispersed", {"epsilon_ligand": 0.18}),
+    ]
+    out = report.combine(rows)
+    assert len(out) == 3
+    variants = sorted(json.dumps(c["variant"], sort_keys=True) for c in out)
+    assert variants == sorted(
+        [
+            json.dumps({"coefficients": None}),
+            json.dumps({"coefficients": {"epsilon_ligand": 0.34}}),
+            json.dumps({"coefficients": {"epsilon_ligand": 0.18}}),
+        ]
+    )
+    base = next(c for c in out if c["variant"] == {"coefficients": None})
+    assert base["labels"] == {"crystalline": 2} and base["replicas"] == 2
+    assert "epsilon_ligand 0.34" in report.condition_title(
+        next(c for c in out if c["labels"] == {"rcp": 1})
+    )

@@ -48,6 +48,7 @@ from .jobs import (
     _read_json,
     job_classification,
 )
+from .phase_diagram import REPLICA_KEYS
 
 REPORT_JSON = "paper_report.json"
 REPORT_MD = "paper_report.md"
@@ -266,6 +267,7 @@ def job_row(job, root: Path | None = None) -> dict[str, Any]:
         "id": job.id,
         "seed": sp.get("seed"),
         "condition": condition_of(sp),
+        "statepoint": {k: _plain(v) for k, v in sp.items() if k not in REPLICA_KEYS},
         "label": classification["label"] if classification else None,
         "confidence": classification.get("confidence") if classification else None,
         "measured": measures is not None,
@@ -347,7 +349,10 @@ def combine(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         if row["condition"] is None:
             continue
-        groups.setdefault(json.dumps(row["condition"], sort_keys=True), []).append(dict(row))
+        # every state-point key but the seed tells conditions apart (e.g. coefficient
+        # overrides of a sensitivity study); the variant names those beyond the four fields
+        whole = row.get("statepoint") or row["condition"]
+        groups.setdefault(json.dumps(whole, sort_keys=True, default=str), []).append(dict(row))
     out = []
     for members in groups.values():
         members.sort(key=lambda r: (r["seed"] is None, r["seed"] or 0, r["id"]))
@@ -356,6 +361,7 @@ def combine(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         majority = max(labels, key=lambda k: (labels[k], -style.label_sort_key(k)[0]), default=None)
         shapes = _counts([r["mesocrystal_shape"] for r in members])
         entry: dict[str, Any] = dict(cond)
+        entry["variant"] = {}
         entry.update(
             {
                 "replicas": len(members),
@@ -399,7 +405,9 @@ def combine(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         entry["representative"] = rep["id"] if rep else None
         entry["pictures"] = dict(rep["pictures"]) if rep else {}
         entry["jobs"] = [r["id"] for r in members]
+        entry["_statepoint"] = members[0].get("statepoint") or dict(cond)
         out.append(entry)
+    _name_variants(out)
     known = list(PAPER)
 
     def rank(e: dict) -> tuple:
@@ -409,6 +417,28 @@ def combine(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
     out.sort(key=rank)
     return out
+
+
+def _name_variants(entries: list[dict[str, Any]]) -> None:
+    """Fill ``variant`` of conditions that share stage, solvent, temperature and concentration:
+    the other state-point keys whose values differ among them."""
+    by_field: dict[tuple, list] = {}
+    for e in entries:
+        by_field.setdefault(tuple(e[k] for k in CONDITION_KEYS), []).append(e)
+    for same in by_field.values():
+        if len(same) < 2:
+            continue
+        points = [e.pop("_statepoint") for e in same]
+        keys = sorted({k for sp in points for k in sp})
+        differing = [
+            k
+            for k in keys
+            if len({json.dumps(sp.get(k), sort_keys=True, default=str) for sp in points}) > 1
+        ]
+        for e, sp in zip(same, points):
+            e["variant"] = {k: sp.get(k) for k in differing}
+    for e in entries:
+        e.pop("_statepoint", None)
 
 
 # -- calibrated coefficients --------------------------------------------------------------------
@@ -678,10 +708,19 @@ def write(*jobs) -> dict[str, Any]:
 
 # -- pictures and text --------------------------------------------------------------------------
 def condition_title(c: Mapping[str, Any]) -> str:
-    """Short name of a condition, e.g. ``"nanoparticles: toluene, 45 °C, c = 0.1"``."""
+    """Short name of a condition, e.g. ``"nanoparticles: toluene, 45 °C, c = 0.1"``, with its
+    variant (``", coefficients: epsilon_ligand 0.34"``)."""
     text = f"{c['stage']}: {c['solvent']}, {c['temperature_C']:g} °C"
     if c["concentration"] != 1.0:
         text += f", c = {c['concentration']:g}"
+    for key, value in (c.get("variant") or {}).items():
+        if isinstance(value, Mapping):
+            shown = ", ".join(
+                f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items()
+            )
+        else:
+            shown = "default" if value is None else value
+        text += f", {key}: {shown}"
     return text
 
 
