@@ -22,11 +22,13 @@ Villarrubia 1997).
 
 **The scan.** The aggregate lies on its largest face, as a crystal drop-cast on a wafer does:
 the scan looks along the shortest axis of its oriented bounding box (the normal of the face it
-rests on, :func:`analysis.morphology.oriented_box`) and covers a square
-window of side :data:`SCAN_SIZE_NM` centred on the aggregate's centre of mass, sampled every
-:data:`PIXEL_NM`. Which face lies up is random, so both faces normal to the minor axis are
-scanned and the result is their mean. Pixels where the tip touches nothing (the window overhangs
-the aggregate) are left out; their share is reported as ``1 - coverage``.
+rests on, :func:`analysis.morphology.oriented_box`). The square window of side
+:data:`SCAN_SIZE_NM`, sampled every :data:`PIXEL_NM`, is placed as an operator places a scan on
+the object: where the tip touches the aggregate over the largest share of the window, and among
+equals nearest to the centre of mass (:func:`place_window`). Which face lies up is random, so
+both faces normal to that axis are scanned and the result is their mean. Pixels where the tip
+touches nothing (the window overhangs the aggregate) are left out; their share is reported as
+``1 - coverage``.
 
 **The roughness.** ISO 25178-2 :math:`S_q` (the areal form of ISO 4287 :math:`R_q`): the
 root-mean-square height of the scale-limited surface, here after removing the least-squares
@@ -69,6 +71,8 @@ PIXEL_NM = 0.25
 MIN_COVERAGE = 0.5
 
 _CHUNK = 4096
+_PRUNE_BLOCK = 2048
+_BLOCK = 8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +120,8 @@ class Roughness:
         Share of covered pixels of each face.
     maps : tuple of HeightMap
         The two height maps (the ``-axis`` face seen from below).
+    offsets : tuple of tuple
+        Centre of each face's window relative to the centre of mass, in its scan frame (nm).
     axis : numpy.ndarray
         ``(3,)`` viewing axis (lab frame).
     tip_radius, scan_size, pixel : float
@@ -126,6 +132,7 @@ class Roughness:
     sq_faces: tuple
     coverage: tuple
     maps: tuple
+    offsets: tuple
     axis: np.ndarray
     tip_radius: float
     scan_size: float
@@ -146,6 +153,7 @@ class Roughness:
             "sq_nm": num(self.sq),
             "sq_faces_nm": [num(x) for x in self.sq_faces],
             "coverage": [float(x) for x in self.coverage],
+            "window_offsets_nm": [[float(x) for x in o] for o in self.offsets],
             "reliable": self.reliable,
             "axis": [float(x) for x in self.axis],
             "tip_radius_nm": self.tip_radius,
@@ -204,35 +212,61 @@ def height_map(
     half = 0.5 * (n - 1) * pixel
     near = (np.abs(pts[:, 0]) <= half + reach) & (np.abs(pts[:, 1]) <= half + reach)
     pts, rad, reach = pts[near], rad[near], reach[near]
-    # highest possible image first; stop when no remaining ball can raise any pixel
+    image = flat.reshape(n, n)
+    if triangles is not None and len(triangles):
+        _raise_to_faces(image, coords, np.asarray(triangles, float), tip_radius)
+    # highest balls first; skip balls that lie below the image everywhere within their reach
     top = pts[:, 2] + rad
     order = np.argsort(-top)
-    pts, rad, reach, top = pts[order], rad[order], reach[order], top[order]
+    pts, reach, top = pts[order], reach[order], top[order]
     span = int(np.ceil(reach.max() / pixel)) + 1 if len(pts) else 0
     di, dj = np.meshgrid(np.arange(-span, span + 1), np.arange(-span, span + 1), indexing="ij")
-    di, dj = di.ravel(), dj.ravel()
+    disk = di**2 + dj**2 <= span**2
+    di, dj = di[disk], dj[disk]
     chunk = max(1, _CHUNK * 64 // max(len(di), 1))
-    for start in range(0, len(pts), chunk):
-        if np.all(np.isfinite(flat)) and top[start] < flat.min():
-            # a ball raises a pixel at most to its own top z + r: the rest lie below the image
-            break
-        p = pts[start : start + chunk]
-        reach_c = reach[start : start + chunk]
-        ci = np.rint(p[:, 0] / pixel + 0.5 * (n - 1)).astype(np.int64)
-        cj = np.rint(p[:, 1] / pixel + 0.5 * (n - 1)).astype(np.int64)
-        gi = ci[:, None] + di[None, :]
-        gj = cj[:, None] + dj[None, :]
-        inside = (gi >= 0) & (gi < n) & (gj >= 0) & (gj < n)
-        dx = coords[np.clip(gi, 0, n - 1)] - p[:, 0, None]
-        dy = coords[np.clip(gj, 0, n - 1)] - p[:, 1, None]
-        under = reach_c[:, None] ** 2 - dx * dx - dy * dy
-        ok = inside & (under >= 0)
-        h = p[:, 2, None] + np.sqrt(np.where(ok, under, 0.0)) - tip_radius
-        np.maximum.at(flat, (gi * n + gj)[ok], h[ok])
-    if triangles is not None and len(triangles):
-        _raise_to_faces(flat.reshape(n, n), coords, np.asarray(triangles, float), tip_radius)
+    ci_all = np.rint(pts[:, 0] / pixel + 0.5 * (n - 1)).astype(np.int64)
+    cj_all = np.rint(pts[:, 1] / pixel + 0.5 * (n - 1)).astype(np.int64)
+    for block_start in range(0, len(pts), _PRUNE_BLOCK):
+        sel = np.arange(block_start, min(block_start + _PRUNE_BLOCK, len(pts)))
+        # a ball raises a pixel at most to its own top z + r
+        sel = sel[top[sel] > _floor_near(image, ci_all[sel], cj_all[sel], span)]
+        for start in range(0, len(sel), chunk):
+            k = sel[start : start + chunk]
+            p, reach_c = pts[k], reach[k]
+            gi = ci_all[k, None] + di[None, :]
+            gj = cj_all[k, None] + dj[None, :]
+            inside = (gi >= 0) & (gi < n) & (gj >= 0) & (gj < n)
+            dx = coords[np.clip(gi, 0, n - 1)] - p[:, 0, None]
+            dy = coords[np.clip(gj, 0, n - 1)] - p[:, 1, None]
+            under = reach_c[:, None] ** 2 - dx * dx - dy * dy
+            ok = inside & (under >= 0)
+            h = p[:, 2, None] + np.sqrt(np.where(ok, under, 0.0)) - tip_radius
+            np.maximum.at(flat, (gi * n + gj)[ok], h[ok])
     heights = np.where(np.isfinite(flat), flat, np.nan).reshape(n, n)
     return HeightMap(heights=heights, pixel=float(pixel), tip_radius=float(tip_radius))
+
+
+def _floor_near(image: np.ndarray, ci: np.ndarray, cj: np.ndarray, span: int) -> np.ndarray:
+    """Lowest image height within ``span`` pixels of each pixel ``(ci, cj)`` (a lower bound from
+    blocks of :data:`_BLOCK` pixels; ``-inf`` where a pixel in reach is still empty)."""
+    n = image.shape[0]
+    nb = -(-n // _BLOCK)
+    padded = np.full((nb * _BLOCK, nb * _BLOCK), np.inf)
+    padded[:n, :n] = image
+    coarse = padded.reshape(nb, _BLOCK, nb, _BLOCK).min(axis=(1, 3))
+    lo_i = np.clip((ci - span) // _BLOCK, 0, nb - 1)
+    hi_i = np.clip((ci + span) // _BLOCK, 0, nb - 1)
+    lo_j = np.clip((cj - span) // _BLOCK, 0, nb - 1)
+    hi_j = np.clip((cj + span) // _BLOCK, 0, nb - 1)
+    floor = np.full(len(ci), np.inf)
+    width = 2 * span // _BLOCK + 2
+    for a in range(width):
+        for b in range(width):
+            i, j = lo_i + a, lo_j + b
+            valid = (i <= hi_i) & (j <= hi_j)
+            value = coarse[np.minimum(i, nb - 1), np.minimum(j, nb - 1)]
+            floor = np.where(valid, np.minimum(floor, value), floor)
+    return floor
 
 
 def _raise_to_faces(
@@ -448,6 +482,33 @@ def body_surface(
     )
 
 
+def place_window(covered: np.ndarray, n: int) -> tuple[int, int]:
+    """Corner of the ``n x n`` window with the most covered pixels, nearest to the centre.
+
+    Parameters
+    ----------
+    covered : numpy.ndarray
+        ``(N, N)`` booleans, N >= n: pixels where the tip touches the sample.
+    n : int
+        Window side (pixels).
+
+    Returns
+    -------
+    tuple of int
+        Row and column of the window's first pixel. Among windows with equal coverage the one
+        whose centre is nearest to the centre of ``covered`` wins.
+    """
+    big = covered.shape[0]
+    table = np.zeros((big + 1, big + 1), dtype=np.int64)
+    table[1:, 1:] = np.cumsum(np.cumsum(covered, axis=0), axis=1)
+    counts = table[n:, n:] - table[:-n, n:] - table[n:, :-n] + table[:-n, :-n]
+    best = counts == counts.max()
+    i, j = np.nonzero(best)
+    middle = 0.5 * (big - n)
+    k = int(np.argmin((i - middle) ** 2 + (j - middle) ** 2))
+    return int(i[k]), int(j[k])
+
+
 def scan_frame(axis: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
     """Right-handed orthonormal frame ``(3, 3)`` (rows x, y, z) with z along ``axis``.
 
@@ -484,10 +545,11 @@ def scan_aggregate(
     positions : numpy.ndarray
         ``(M, 3)`` their unwrapped centres (nm), e.g. from :func:`analysis.morphology.unwrap`.
     axes : numpy.ndarray
-        ``(3, 3)`` principal axes (rows, decreasing extent); the scan looks along ``axes[2]``
-        and its x axis is ``axes[0]``.
+        ``(3, 3)`` orthonormal axes (rows), e.g. the oriented box of
+        :class:`analysis.morphology.Morphology`; the scan looks along ``axes[2]`` and its x axis
+        is ``axes[0]``.
     center : numpy.ndarray, optional
-        ``(3,)`` centre of the window (default: mean of ``positions``).
+        ``(3,)`` centre of mass (default: mean of ``positions``): the preferred window centre.
     tip_radius, scan_size, pixel : float
         Tip radius, scan size and pixel size (nm).
 
@@ -500,19 +562,26 @@ def scan_aggregate(
     center = positions.mean(axis=0) if center is None else np.asarray(center, dtype=np.float64)
     axes = np.asarray(axes, dtype=np.float64)
     indices = np.asarray(indices, dtype=np.int64)
-    # bodies whose lateral distance from the window exceeds their size and the tip's reach
-    # cannot touch the tip inside it
-    lateral = (positions - center) @ np.asarray(axes[:2]).T
-    size = 0.5 * system.per_body("circumsphere_diameter")[indices]
-    limit = 0.5 * scan_size + tip_radius + size + pixel
-    near = np.all(np.abs(lateral) <= limit[:, None], axis=1)
-    indices, positions = indices[near], positions[near]
-    values, maps, cover = [], [], []
+    n = max(int(round(scan_size / pixel)), 1)
+    values, maps, cover, offsets = [], [], [], []
     for sign in (1.0, -1.0):
         frame = scan_frame(sign * axes[2], axes[0])
         balls, radii, faces = body_surface(system, indices, positions, frame[2], tip_radius)
         local = (balls - center) @ frame.T
-        image = height_map(local, radii, tip_radius, scan_size, pixel, (faces - center) @ frame.T)
+        tri = (faces - center) @ frame.T
+        # where the tip touches the face, on pixels four times coarser; then the window
+        coarse = 4 if n % 4 == 0 else 1
+        cp, cn = coarse * pixel, n // coarse
+        lateral = np.abs(np.concatenate([local[:, :2].ravel(), tri[..., :2].ravel()]))
+        reach = tip_radius + float(radii.max(initial=0.0))
+        whole_n = max(cn, int(np.ceil(2 * (lateral.max(initial=0.0) + reach) / cp)) + 1)
+        whole_n += (whole_n - cn) % 2
+        whole = height_map(local, radii, tip_radius, whole_n * cp, cp, tri)
+        i0, j0 = place_window(np.isfinite(whole.heights), cn)
+        shift = np.zeros(3)
+        shift[:2] = (np.array([i0, j0]) - 0.5 * (whole_n - cn)) * cp
+        image = height_map(local - shift, radii, tip_radius, scan_size, pixel, tri - shift)
+        offsets.append((float(shift[0]), float(shift[1])))
         maps.append(image)
         cover.append(image.coverage)
         values.append(sq(image.heights, pixel))
@@ -522,6 +591,7 @@ def scan_aggregate(
         sq_faces=tuple(values),
         coverage=tuple(cover),
         maps=tuple(maps),
+        offsets=tuple(offsets),
         axis=axes[2].copy(),
         tip_radius=float(tip_radius),
         scan_size=float(scan_size),

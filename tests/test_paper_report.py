@@ -146,10 +146,17 @@ def test_measure_writes_morphology_and_afm(project):
     assert report.measured(job)
 
 
-def test_report_schema_and_label_counts(project):
+@pytest.fixture(scope="module")
+def written(project):
+    """The report of the project, written once."""
     jobs = list(project)
     assert report.applicable(*jobs)
-    data = report.write(*jobs)
+    return report.write(*jobs)
+
+
+def test_report_schema_and_label_counts(project, written):
+    jobs = list(project)
+    data = written
     root = project.path
     for name in (report.REPORT_JSON, report.REPORT_MD, report.REPORT_PNG):
         assert os.path.isfile(os.path.join(root, name))
@@ -224,9 +231,8 @@ def test_report_schema_and_label_counts(project):
     assert report.current(*jobs)
 
 
-def test_report_goes_stale_and_waits_for_labels(project):
+def test_report_goes_stale_and_waits_for_labels(project, written):
     jobs = list(project)
-    report.write(*jobs)
     assert report.current(*jobs)
     job = next(iter(project.find_jobs({"solvent": "dichloromethane"})))
     old = job.doc["classification"]
