@@ -829,6 +829,14 @@ def draw(conditions: Sequence[Mapping[str, Any]]):
         "time to first crystal and to 50 % conversion",
         "time (τ)",
     )
+    times = [
+        c[k]
+        for c in conditions
+        for k in ("time_to_first_crystal_tau", "time_to_half_conversion_tau")
+        if c[k] is not None and c[k] > 0
+    ]
+    if times and max(times) / min(times) > 30:
+        axes[1, 1].set_yscale("log")
     for ax in axes.ravel():
         ax.set_xticks(x)
         ax.set_xticklabels(names, fontsize=7.5)
