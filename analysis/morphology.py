@@ -26,7 +26,8 @@ Petrogr. Mitt. 15, 39 (1935)) compares the ratios :math:`L_2/L_1` and :math:`L_3
 2/3: *equant* (both above), *oblate* (flat: only :math:`L_3/L_2` below), *prolate* (elongated:
 only :math:`L_2/L_1` below) and *bladed* (both below). Zingg's ratios do not tell a cube from a
 sphere, so the *box fill* is added: the volume of the convex hull of the body centres over the
-volume of their bounding box along the principal axes (the oriented box). A block of a lattice
+volume of their oriented bounding box (:func:`oriented_box`; a cube's gyration tensor is
+isotropic, so its principal axes cannot orient the box). A block of a lattice
 fills its box (1), a ball :math:`\\pi/6 = 0.52`, a cylinder along an axis :math:`\\pi/4 =
 0.79`; a body is *faceted* when the fill is at least :data:`FACETED_BOX_FILL` = 0.75, close to
 halfway between a ball and a cube. The names:
