@@ -207,6 +207,7 @@ def test_report_schema_and_label_counts(project, written):
     assert tol["replicas_with_crystal"] == 3
     assert tol["time_to_half_conversion_tau"] == pytest.approx(110.0)
     assert tol["time_to_half_conversion_days"] == pytest.approx(70.0)
+    assert tol["time_to_half_conversion_source"] == ["conversion"]
     # days on the reaction clock: 70 days per half-time
     assert tol["time_to_first_crystal_days"] == pytest.approx(
         np.mean([70 / (100 + 10 * k) * (4000 + 1000 * k) * DT for k in range(3)])
@@ -248,13 +249,24 @@ def test_report_goes_stale_and_waits_for_labels(project, written):
 
 def test_half_conversion_from_the_series():
     series = {"conversion": [[0.0, 0.0], [10.0, 0.4], [20.0, 0.6], [30.0, 0.8]]}
-    assert report.half_conversion(series) == {"tau": pytest.approx(15.0), "days": None}
-    assert report.half_conversion({"conversion": [[0.0, 0.0], [10.0, 0.3]]})["tau"] is None
-    assert report.half_conversion(None) == {"tau": None, "days": None}
-    assert report.half_conversion({"half_time_tau": 7.0, "half_time_days": 3.0}) == {
-        "tau": 7.0,
-        "days": 3.0,
+    assert report.half_conversion(series) == {
+        "tau": pytest.approx(15.0),
+        "days": None,
+        "source": "conversion",
     }
+    # measured crossing first; days on the reaction clock (2 days per tau)
+    record = {**series, "half_time_tau": 14.0, "half_time_days": 28.0}
+    assert report.half_conversion(record) == {
+        "tau": pytest.approx(15.0),
+        "days": pytest.approx(30.0),
+        "source": "conversion",
+    }
+    assert report.half_conversion({**record, "tau_per_day": 1.0})["days"] == pytest.approx(15.0)
+    # no crossing within the run: the rate constant's half-time
+    short = {"conversion": [[0.0, 0.0], [10.0, 0.3]], "half_time_tau": 20.0}
+    assert report.half_conversion(short) == {"tau": 20.0, "days": None, "source": "rate"}
+    assert report.half_conversion({"conversion": [[0.0, 0.0], [10.0, 0.3]]})["tau"] is None
+    assert report.half_conversion(None) == {"tau": None, "days": None, "source": None}
 
 
 def test_mean_and_standard_error():
@@ -322,7 +334,7 @@ def test_conditions_that_differ_beyond_the_four_fields_stay_apart():
             "crystallite_size_nm": None,
             "roughness_nm": None,
             "roughness_reliable": None,
-            "time_to_half_conversion": {"tau": None, "days": None},
+            "time_to_half_conversion": {"tau": None, "days": None, "source": None},
             "time_to_first_crystal_tau": None,
             "time_to_first_crystal_days": None,
             "pictures": {},

@@ -161,31 +161,51 @@ def _tau(step: int | None, statepoint: Mapping[str, Any]) -> float | None:
     return max(int(step) - start, 0) * float(statepoint["dt"])
 
 
-def half_conversion(reaction: Mapping[str, Any] | None) -> dict[str, float | None]:
-    """Time to 50 % conversion from ``job.doc["reaction"]`` (tau and days; None if unknown).
+def _crossing(series: Any) -> float | None:
+    """First time at which a ``[[time, fraction], ...]`` series reaches 0.5 (linear
+    interpolation), None if it never does."""
+    if not isinstance(series, Sequence) or len(series) < 2:
+        return None
+    data = np.asarray(series, dtype=np.float64)
+    if data.ndim != 2 or data.shape[1] < 2:
+        return None
+    t, f = data[:, 0], data[:, 1]
+    above = np.flatnonzero(f >= 0.5)
+    if len(above) == 0:
+        return None
+    k = int(above[0])
+    if k == 0 or f[k] == f[k - 1]:
+        return float(t[k])
+    return float(t[k - 1] + (0.5 - f[k - 1]) * (t[k] - t[k - 1]) / (f[k] - f[k - 1]))
 
-    Uses ``half_time_tau`` / ``half_time_days`` when present; otherwise interpolates the
-    ``conversion`` series (``[[time_tau, fraction], ...]``) linearly at fraction 0.5 and maps it
-    leaves the days None unless ``half_time_days`` is given.
+
+def half_conversion(reaction: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Time to 50 % conversion from a reaction record (``job.doc["reaction"]``).
+
+    The measured time is the first crossing of 0.5 by the ``conversion`` series
+    (``[[time_tau, fraction], ...]``, linear interpolation); without a crossing, the record's
+    ``half_time_tau`` (from the rate constant) stands in. Days follow from the reaction clock
+    (:func:`days_per_tau`), or are the record's ``half_time_days``.
+
+    Returns
+    -------
+    dict
+        ``tau`` and ``days`` (None if unknown) and ``source`` (``"conversion"``, ``"rate"`` or
+        None).
     """
-    out: dict[str, float | None] = {"tau": None, "days": None}
+    out: dict[str, Any] = {"tau": None, "days": None, "source": None}
     if not isinstance(reaction, Mapping):
         return out
-    tau, days = reaction.get("half_time_tau"), reaction.get("half_time_days")
-    series = reaction.get("conversion")
-    if tau is None and isinstance(series, Sequence) and len(series) >= 2:
-        data = np.asarray(series, dtype=np.float64)
-        if data.ndim == 2 and data.shape[1] >= 2:
-            t, f = data[:, 0], data[:, 1]
-            above = np.flatnonzero(f >= 0.5)
-            if len(above):
-                k = int(above[0])
-                if k == 0 or f[k] == f[k - 1]:
-                    tau = float(t[k])
-                else:
-                    tau = float(t[k - 1] + (0.5 - f[k - 1]) * (t[k] - t[k - 1]) / (f[k] - f[k - 1]))
-    out["tau"] = None if tau is None else float(tau)
-    out["days"] = None if days is None else float(days)
+    measured = _crossing(reaction.get("conversion"))
+    scale = days_per_tau(reaction)
+    if measured is not None:
+        out.update(tau=measured, source="conversion")
+        if scale is not None:
+            out["days"] = measured * scale
+    elif reaction.get("half_time_tau") is not None:
+        out.update(tau=float(reaction["half_time_tau"]), source="rate")
+    if out["days"] is None and reaction.get("half_time_days") is not None:
+        out["days"] = float(reaction["half_time_days"])
     return out
 
 
@@ -218,14 +238,17 @@ def conversion_from_log(gsd_path, statepoint: Mapping[str, Any]) -> list[list[fl
 
 def days_per_tau(reaction: Mapping[str, Any] | None) -> float | None:
     """Physical days per simulated tau on the reaction's clock: ``1 / tau_per_day`` when the
-    record has it, else the time to 50 % conversion in days over the same time in tau
-    (:func:`half_conversion`); None when unknown."""
-    if isinstance(reaction, Mapping) and reaction.get("tau_per_day"):
-        return 1.0 / float(reaction["tau_per_day"])
-    half = half_conversion(reaction)
-    if half["days"] is None or not half["tau"]:
+    record has it, else ``half_time_days`` over ``half_time_tau`` (or over the measured
+    half-conversion time); None when unknown."""
+    if not isinstance(reaction, Mapping):
         return None
-    return half["days"] / half["tau"]
+    if reaction.get("tau_per_day"):
+        return 1.0 / float(reaction["tau_per_day"])
+    days = reaction.get("half_time_days")
+    tau = reaction.get("half_time_tau") or _crossing(reaction.get("conversion"))
+    if days is None or not tau:
+        return None
+    return float(days) / float(tau)
 
 
 def _plain(value: Any) -> Any:
@@ -388,6 +411,9 @@ def combine(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             mean, err, _ = mean_error([r["time_to_half_conversion"][unit] for r in members])
             entry[f"time_to_half_conversion_{unit}"] = mean
             entry[f"time_to_half_conversion_{unit}_error"] = err
+        entry["time_to_half_conversion_source"] = sorted(
+            {r["time_to_half_conversion"]["source"] for r in members} - {None}
+        )
         for unit in ("tau", "days"):
             mean, err, n = mean_error([r[f"time_to_first_crystal_{unit}"] for r in members])
             entry[f"time_to_first_crystal_{unit}"] = mean
