@@ -580,7 +580,14 @@ def scan_aggregate(
         i0, j0 = place_window(np.isfinite(whole.heights), cn)
         shift = np.zeros(3)
         shift[:2] = (np.array([i0, j0]) - 0.5 * (whole_n - cn)) * cp
-        image = height_map(local - shift, radii, tip_radius, scan_size, pixel, tri - shift)
+        # refine on the fine pixels within one coarse pixel of that window
+        margin = coarse if coarse > 1 else 0
+        fine = height_map(
+            local - shift, radii, tip_radius, (n + 2 * margin) * pixel, pixel, tri - shift
+        )
+        i1, j1 = place_window(np.isfinite(fine.heights), n)
+        image = HeightMap(fine.heights[i1 : i1 + n, j1 : j1 + n], float(pixel), float(tip_radius))
+        shift[:2] += (np.array([i1, j1]) - margin) * pixel
         offsets.append((float(shift[0]), float(shift[1])))
         maps.append(image)
         cover.append(image.coverage)

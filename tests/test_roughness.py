@@ -217,3 +217,20 @@ def test_platelet_stack_facets():
     tilted, _, _ = platelet_stack(8.0)
     rough = morphology.measure_frame(tilted)["roughness"]
     assert min(rough["sq_faces_nm"]) > 0.1
+
+
+def test_window_goes_where_the_tip_touches():
+    """The window covers the most touched pixels; among equal windows the most central."""
+    covered = np.zeros((12, 12), dtype=bool)
+    covered[0:5, 7:12] = True  # a 5 x 5 patch off centre
+    assert roughness.place_window(covered, 4) == (1, 7)  # fully inside, nearest to the centre
+    assert roughness.place_window(np.ones((12, 12), dtype=bool), 4) == (4, 4)
+    # an aggregate whose centre of mass lies in a hole: two balls 12 nm either side of it
+    balls = np.array([[-12.0, 0.0, 0.0], [12.0, 0.0, 0.0]])
+    system = system_from_arrays(freud.box.Box.cube(100.0), balls, 4.0)
+    scan = roughness.scan_aggregate(
+        system, np.arange(2), balls, np.eye(3), center=np.zeros(3), tip_radius=2.0, scan_size=4.0
+    )
+    assert scan.coverage == (1.0, 1.0)
+    # on a ball, as near to the centre of mass as full coverage allows
+    assert 10.0 <= abs(scan.offsets[0][0]) <= 12.0
