@@ -27,6 +27,7 @@ from signac_dashboard import Dashboard
 from signac_dashboard.modules import DocumentList, FlowStatus, ImageViewer, StatepointList
 
 from visualize import jobs as products
+from visualize import paper_report
 from visualize.cards import ClassificationCard, PhaseDiagramTable, label_text
 from visualize.phase_diagram import REPLICA_KEYS, varying_keys
 
@@ -100,6 +101,7 @@ def modules() -> list:
             name="Evolution",
             **_in_order([products.TIMESERIES_PNG, products.THERMO_PNG, products.RDF_PNG]),
         ),
+        ImageViewer(name="AFM-like height maps", img_globs=[paper_report.AFM_PNG]),
         StatepointList(),
         FlowStatus(),
         ImageViewer(name="Movie", img_globs=[products.MOVIE_GIF], enabled=False),
@@ -110,6 +112,11 @@ def modules() -> list:
             img_globs=[products.PHASE_DIAGRAM_PNG],
         ),
         PhaseDiagramTable(),
+        ImageViewer(
+            name="Paper report",
+            context="ProjectContext",
+            img_globs=[paper_report.REPORT_PNG],
+        ),
         DocumentList(context="ProjectContext", max_chars=160),
     ]
 

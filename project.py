@@ -14,6 +14,7 @@ from flow import FlowProject, aggregator
 # mesocrystal.scheduler also registers the compute environment of generic SLURM clusters.
 from mesocrystal import scheduler, workflow
 from visualize import jobs as visuals
+from visualize import paper_report as report
 
 
 class Project(FlowProject):
@@ -114,6 +115,24 @@ def plot(job):
 def phase_diagram(*jobs):
     """Draw the labels of all jobs over the swept variables (phase_diagram.png and .json)."""
     visuals.phase_diagram(*jobs)
+
+
+@Project.pre(workflow.simulated)
+@Project.post(report.measured)
+@Project.operation(directives={"np": 1, "ngpu": 0, "memory": "2G", "walltime": 0.5})
+def measure(job):
+    """Mesocrystal size and shape, crystallite size, roughness (morphology.json, afm.png)."""
+    report.measure(job)
+
+
+@Project.pre(report.applicable)
+@Project.post(report.current)
+@Project.operation(
+    aggregator=aggregator(), directives={"np": 1, "ngpu": 0, "memory": "2G", "walltime": 0.5}
+)
+def paper_report(*jobs):
+    """Every condition beside the paper's values (paper_report.json, .md and .png)."""
+    report.write(*jobs)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,11 @@ plots
     Order parameters and aggregation against time, energy and temperature against time, g(r).
 phase_diagram
     Labels of all jobs over the two swept state-point variables, replicas combined.
+paper_report
+    Every condition of the paper's study beside the paper's values (``paper_report.json``,
+    ``.md``, ``.png``) and the per-job measures behind it (``morphology.json``).
+afm
+    AFM-like height maps of the largest aggregate (``afm.png``).
 jobs
     One call per workflow operation (file names, up-to-date checks, the job's label).
 cards
