@@ -9,6 +9,16 @@
 5. the Voronoi packing fraction of the aggregates' interior (:mod:`analysis.packing`).
 
 All averages are over aggregated bodies unless stated otherwise.
+
+*Order before contact.* Condensed material whose bodies are kept apart by ligand shells (a
+lamellar stack of platelets with ligand-filled gaps between its layers) does not form contact
+aggregates, or forms one per layer. When the contact aggregates hold less than
+:data:`CONDENSED_CHECK` of the bodies, or the largest holds less than that share of the
+aggregated bodies, the *near* network (contact tolerance plus the shell allowance
+:data:`analysis.aggregation.SHELL_ALLOWANCE`) is built as well; its aggregates are the condensed
+material, and the layering, nematic order and solid-like fraction are measured on them
+(``condensed_*`` descriptors, ``layer_basis = "condensed"``). Otherwise those descriptors are NaN
+and the layering is that of the largest contact aggregate.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ import numpy as np
 import rowan
 
 from . import aggregation, bondorder, layering, orientation, packing
-from .io import BodySystem, load_bodies
+from .io import BodySystem, FrameError, load_bodies
 
 #: Minimum number of interior bodies for the solid fraction to be measured on the interior
 #: (otherwise it is measured on all aggregated bodies).
@@ -33,6 +43,10 @@ MIN_INTERIOR = 13
 #: order parameter at the isotropic-nematic transition (Maier and Saupe, Z. Naturforsch. A 14,
 #: 882 (1959)).
 ORIENTED_NEMATIC_ORDER = 0.43
+
+#: Share of bodies in contact aggregates (and of aggregated bodies in the largest one) below which
+#: the condensed material is looked for with the near network.
+CONDENSED_CHECK = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +116,17 @@ class Descriptors:
         Fraction of aggregated bodies that are interior.
     packing_method : str
         Tessellation behind the packing fraction (``voronoi``, ``delaunay`` or ``none``).
+    layer_basis : str
+        Bodies the layering was measured on: ``"aggregate"`` (largest contact aggregate),
+        ``"condensed"`` (largest aggregate of the near network) or ``"none"``.
+    condensed_fraction : float
+        Fraction of bodies in aggregates of the near network (NaN unless it was built).
+    condensed_nematic_order : float
+        Nematic order of the largest near-network aggregate (NaN unless built or for isotropic
+        bodies).
+    condensed_solid_fraction : float
+        Fraction of solid-like bodies (ten Wolde, on the near network) among the bodies of
+        near-network aggregates (NaN unless built).
     """
 
     n_bodies: int
@@ -134,6 +159,10 @@ class Descriptors:
     packing_fraction: float
     interior_fraction: float
     packing_method: str
+    layer_basis: str = "aggregate"
+    condensed_fraction: float = float("nan")
+    condensed_nematic_order: float = float("nan")
+    condensed_solid_fraction: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dictionary (NaN becomes ``None``)."""
@@ -180,7 +209,10 @@ def _vec(v: np.ndarray) -> tuple | None:
     return tuple(float(x) for x in v) if np.all(np.isfinite(v)) else None
 
 
-def _largest_aggregate_layering(system, agg, nematic_largest) -> layering.Layering:
+def _largest_aggregate_layering(
+    system, agg, nematic_largest, allowance: float = 0.0
+) -> layering.Layering:
+    """Density wave of the largest aggregate; spacings searched up to ``allowance`` (nm) wider."""
     mask = agg.largest
     n = int(np.count_nonzero(mask))
     if n < aggregation.MIN_AGGREGATE_CORES:
@@ -200,10 +232,50 @@ def _largest_aggregate_layering(system, agg, nematic_largest) -> layering.Layeri
                 ext[sel] = width * scale[sel]
         e = float(np.mean(ext))
         lo, hi = layering.DIRECTOR_SPACING_RANGE
-        return layering.layering_along(points, director, (lo * e, hi * e))
+        return layering.layering_along(points, director, (lo * e, hi * e + allowance))
     d = float(np.median(system.per_body("volume_diameter")[mask]))
     lo, hi = layering.SPACING_RANGE
-    return layering.layering_search(points, (lo * d, hi * d))
+    return layering.layering_search(points, (lo * d, hi * d + allowance))
+
+
+@dataclasses.dataclass
+class Condensed:
+    """Aggregates of the near network and the order measured on them."""
+
+    network: aggregation.ContactNetwork
+    aggregation: aggregation.Aggregation
+    layering: layering.Layering
+    nematic: orientation.NematicOrder
+    solid_fraction: float
+
+
+def _condensed(system: BodySystem) -> Condensed | None:
+    """Near network (contacts plus shell allowance) and order of its aggregates."""
+    try:
+        near = aggregation.contact_network(system, shell=aggregation.SHELL_ALLOWANCE)
+    except FrameError:
+        return None
+    agg = aggregation.find_aggregates(system, near)
+    if not np.any(agg.aggregated):
+        return Condensed(
+            near,
+            agg,
+            layering.Layering.none(0),
+            orientation.NematicOrder(
+                float("nan"), np.full(3, np.nan), orientation.orientation_is_meaningful(system)
+            ),
+            float("nan"),
+        )
+    nem = orientation.nematic_order(system, agg.largest)
+    allowance = float(
+        np.median(
+            aggregation.CONTACT_GAP * system.per_body("volume_diameter")[agg.largest]
+            + aggregation.SHELL_ALLOWANCE * system.per_body("circumsphere_diameter")[agg.largest]
+        )
+    )
+    layers = _largest_aggregate_layering(system, agg, nem, allowance)
+    bo = bondorder.bond_order(system, near, agg.aggregated)
+    return Condensed(near, agg, layers, nem, float(np.mean(bo.solid[agg.aggregated])))
 
 
 def _body_frame(quats: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -255,11 +327,22 @@ def compute_descriptors(
     nem_largest = orientation.nematic_order(system, agg.largest)
     lap("nematic")
     layers = _largest_aggregate_layering(system, agg, nem_largest)
+    layer_basis = "aggregate" if layers.method != "none" else "none"
+    n_agg = int(np.count_nonzero(aggregated))
+    condensed = None
+    if (
+        n_agg < CONDENSED_CHECK * system.n
+        or np.count_nonzero(agg.largest) < CONDENSED_CHECK * n_agg
+    ):
+        condensed = _condensed(system)
+    if condensed is not None and np.count_nonzero(condensed.aggregation.largest) > np.count_nonzero(
+        agg.largest
+    ):
+        layers, layer_basis = condensed.layering, "condensed"
     lap("layering")
     pack = packing.voronoi_packing(system, aggregated)
     lap("voronoi")
 
-    n_agg = int(np.count_nonzero(aggregated))
     n_int = int(np.count_nonzero(pack.interior))
     if n_int >= MIN_INTERIOR:
         basis, basis_mask = "interior", pack.interior
@@ -300,6 +383,12 @@ def compute_descriptors(
         packing_fraction=pack.packing_fraction,
         interior_fraction=n_int / n_agg if n_agg else float("nan"),
         packing_method=pack.method,
+        layer_basis=layer_basis,
+        condensed_fraction=(
+            condensed.aggregation.aggregated_fraction if condensed else float("nan")
+        ),
+        condensed_nematic_order=condensed.nematic.order if condensed else float("nan"),
+        condensed_solid_fraction=condensed.solid_fraction if condensed else float("nan"),
     )
     lap("summary")
     if per_body:
