@@ -554,8 +554,8 @@ def _lattice(kind: str, n_target: int, nn: float):
 
 
 def defective_crystal(rng, kind: str | None = None, n_target: int = 2000):
-    """FCC/HCP/BCC with 5-15 % vacancies and Gaussian displacements at a Lindemann ratio of
-    0.05-0.15 (up to the Lindemann melting limit) (rms 3-D displacement over the nearest-neighbour distance)."""
+    """FCC/HCP/BCC with 5-15 % vacancies and Gaussian displacements at a Lindemann ratio (rms 3-D
+    displacement over the nearest-neighbour distance) of 0.05-0.15, up to the melting limit."""
     kind = kind or str(rng.choice(["fcc", "hcp", "bcc"]))
     nn = SPHERE_D * rng.uniform(1.0, 1.06)
     box, pos = _lattice(kind, n_target, nn)
