@@ -36,9 +36,9 @@ Environments whose :math:`q_6` is small have a :math:`q_{6m}` vector that is a
 near-cancellation of many bond contributions, so its direction changes with every missing or
 displaced neighbour: a simple-tetragonal stack of square platelets (26 neighbours) has
 :math:`q_6 = 0.10` and only 30-40 % of the interior bodies of a finite stack pass the l = 6 test,
-but :math:`q_8 = 0.50` and all pass at l = 8. FCC, HCP, BCC and hexagonal columnar stacks pass at l = 6; jammed packings,
-lamellar stacks with liquid-like layers and platelet stacks with liquid-like layers pass neither
-(below 1 %).
+but :math:`q_8 = 0.50` and all pass at l = 8. FCC, HCP, BCC and hexagonal columnar stacks pass
+at l = 6; jammed packings, lamellar stacks with liquid-like layers and platelet stacks with
+liquid-like layers pass neither (below 1 %).
 
 Implementation: one :class:`freud.order.Steinhardt` pass for l = 4, 6, 8 with ``wl=True`` gives
 :math:`q_l`, :math:`\\hat w_l` and the per-body :math:`q_{lm}`. The Lechner-Dellago averages and
