@@ -41,8 +41,10 @@ at l = 6; jammed packings, lamellar stacks with liquid-like layers and platelet 
 liquid-like layers pass neither (below 1 %).
 
 Implementation: one :class:`freud.order.Steinhardt` pass for l = 4, 6, 8 with ``wl=True`` gives
-:math:`q_l`, :math:`\\hat w_l` and the per-body :math:`q_{lm}`. The Lechner-Dellago averages and
-the solid-like bond products are formed from those :math:`q_{lm}` on the same bond network; they
+:math:`q_l`, :math:`\\hat w_l` and the per-body :math:`q_{lm}`; :math:`q_4` (a descriptor that
+no test uses) and l = 8 are restricted for large systems to the analysis window (see
+:mod:`analysis.descriptors`), where the solid-like fraction is measured. The Lechner-Dellago
+averages and the solid-like bond products are formed from those :math:`q_{lm}` on the same bond network; they
 are identical to ``Steinhardt(average=True)`` and ``SolidLiquid(normalize_q=True)`` (checked in
 the tests) and avoid recomputing the spherical harmonics three more times, which dominates the
 cost for 10^5 bodies.
@@ -84,8 +86,6 @@ SOLID_L = (6, 8)
 #: packings (0 %), lamellar stacks of liquid layers (1-9 %) and layered platelets (0 %) do not;
 #: calibrated on the references of ``tests/_references.py``.
 SOLID_BOND_AVERAGED = 0.9
-
-_LS = (4, 6, 8)
 
 
 @dataclasses.dataclass
@@ -170,7 +170,12 @@ def solid_bond_counts(
     return counts.astype(np.int64)
 
 
-def bond_order(system: BodySystem, network: ContactNetwork, mask: np.ndarray) -> BondOrder:
+def bond_order(
+    system: BodySystem,
+    network: ContactNetwork,
+    mask: np.ndarray,
+    q4_mask: np.ndarray | None = None,
+) -> BondOrder:
     """Steinhardt, Lechner-Dellago and ten Wolde order on the bonds among ``mask`` bodies.
 
     Parameters
@@ -181,6 +186,10 @@ def bond_order(system: BodySystem, network: ContactNetwork, mask: np.ndarray) ->
         Contact network.
     mask : numpy.ndarray
         ``(N,)`` booleans selecting the bodies (aggregated bodies).
+    q4_mask : numpy.ndarray, optional
+        ``(N,)`` booleans: compute :math:`q_4`, :math:`\\bar q_4` and the l = 8 solid-like bonds
+        on the bonds among these bodies only (the analysis window of a large system, see
+        :data:`analysis.descriptors.WINDOW_BODIES`); l = 6 and the averaged test cover all bodies.
 
     Returns
     -------
@@ -196,24 +205,50 @@ def bond_order(system: BodySystem, network: ContactNetwork, mask: np.ndarray) ->
         return BondOrder(nan, nan, nan, nan, nan, np.zeros((n, 3), np.int64), mask & False, 0)
     nlist = network.neighbor_list(mask)
     sys_tuple = (system.box, system.positions)
+    detail = mask if q4_mask is None else mask & q4_mask
     with warnings.catch_warnings():
         # bodies without bonds give NaN, which is what we want
         warnings.simplefilter("ignore", RuntimeWarning)
-        steinhardt = freud.order.Steinhardt(list(_LS), wl=True, wl_normalize=True)
-        steinhardt.compute(sys_tuple, neighbors=nlist)
+        if q4_mask is None:
+            st = freud.order.Steinhardt([4, 6, 8], wl=True, wl_normalize=True)
+            st.compute(sys_tuple, neighbors=nlist)
+            harm = dict(zip((4, 6, 8), st.particle_harmonics, strict=True))
+            q468 = np.asarray(st.ql, dtype=np.float64)
+            w6 = np.asarray(st.particle_order).real[:, 1]
+        else:
+            st6 = freud.order.Steinhardt(6, wl=True, wl_normalize=True)
+            st6.compute(sys_tuple, neighbors=nlist)
+            st48 = freud.order.Steinhardt([4, 8])
+            st48.compute(sys_tuple, neighbors=network.neighbor_list(detail))
+            harm = {6: st6.particle_harmonics, 4: st48.particle_harmonics[0]}
+            harm[8] = st48.particle_harmonics[1]
+            q468 = np.column_stack(
+                [
+                    np.asarray(st48.ql)[:, 0],
+                    np.asarray(st6.ql).reshape(n),
+                    np.asarray(st48.ql)[:, 1],
+                ]
+            )
+            w6 = np.asarray(st6.particle_order).real.reshape(n)
     has_bonds = np.bincount(bi, minlength=n) > 0
-    ql = np.where(has_bonds[:, None], np.asarray(steinhardt.ql, dtype=np.float64), np.nan)
-    wl = np.where(has_bonds[:, None], np.asarray(steinhardt.particle_order).real, np.nan)
-    harmonics = [np.asarray(h) for h in steinhardt.particle_harmonics]
+    has_detail = has_bonds & detail
+    q4 = np.where(has_detail, q468[:, 0], np.nan)
+    q6 = np.where(has_bonds, q468[:, 1], np.nan)
+    w6 = np.where(has_bonds, w6, np.nan)
+    harmonics = {ell: np.asarray(h).reshape(n, 2 * ell + 1) for ell, h in harm.items()}
     adjacency = sparse.csr_matrix((np.ones(len(bi)), (bi, bj)), shape=(n, n))
     adjacency = adjacency + sparse.identity(n, format="csr")
-    q4_avg, _ = _lechner_dellago(harmonics[0], adjacency, 4)
-    q6_avg, q6m_avg = _lechner_dellago(harmonics[1], adjacency, 6)
-    q4_avg[~has_bonds] = np.nan
+    q4_avg, _ = _lechner_dellago(harmonics[4], adjacency, 4)
+    q6_avg, q6m_avg = _lechner_dellago(harmonics[6], adjacency, 6)
+    q4_avg[~has_detail] = np.nan
     q6_avg[~has_bonds] = np.nan
+    in_detail = detail[bi] & detail[bj]
     solid_bonds = np.column_stack(
-        [solid_bond_counts(harmonics[_LS.index(ell)], bi, bj, n) for ell in SOLID_L]
-        + [solid_bond_counts(q6m_avg, bi, bj, n, SOLID_BOND_AVERAGED)]
+        [
+            solid_bond_counts(harmonics[6], bi, bj, n),
+            solid_bond_counts(harmonics[8], bi[in_detail], bj[in_detail], n),
+            solid_bond_counts(q6m_avg, bi, bj, n, SOLID_BOND_AVERAGED),
+        ]
     )
     coordination = np.bincount(bi, minlength=n)
     required = np.minimum(SOLID_BONDS, np.maximum(coordination - 1, MIN_SOLID_BONDS_2D))
@@ -224,11 +259,11 @@ def bond_order(system: BodySystem, network: ContactNetwork, mask: np.ndarray) ->
         clusters.compute(sys_tuple, neighbors=network.neighbor_list(solid))
         largest = int(np.bincount(clusters.cluster_idx[solid]).max())
     return BondOrder(
-        q4=ql[:, 0],
-        q6=ql[:, 1],
+        q4=q4,
+        q6=q6,
         q4_avg=q4_avg,
         q6_avg=q6_avg,
-        w6=wl[:, 1],
+        w6=w6,
         solid_bonds=solid_bonds,
         solid=solid,
         largest_solid_cluster=largest,

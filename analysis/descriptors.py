@@ -28,21 +28,32 @@ import math
 import time
 from typing import Any
 
+import freud
 import gsd.hoomd
 import numpy as np
 import rowan
 
 from . import aggregation, bondorder, layering, orientation, packing
-from .io import BodySystem, FrameError, load_bodies
+from .io import BodySystem, FrameError, load_bodies, nearest_plane_distance
 
 #: Minimum number of interior bodies for the solid fraction to be measured on the interior
-#: (otherwise it is measured on all aggregated bodies).
-MIN_INTERIOR = 13
+#: (otherwise it is measured on all aggregated bodies): with 50 bodies a single body moves the
+#: fraction by 2 %, so a few liquid-like bodies that happen to pass the bond test in a thin
+#: lamellar aggregate do not make a solid fraction of 10 % or more.
+MIN_INTERIOR = 50
 
 #: Nematic order above which the director is taken as the stacking direction: the Maier-Saupe
 #: order parameter at the isotropic-nematic transition (Maier and Saupe, Z. Naturforsch. A 14,
 #: 882 (1959)).
 ORIENTED_NEMATIC_ORDER = 0.43
+
+#: Number of aggregated bodies above which the Voronoi packing, the interior (and with it the basis
+#: of the solid-like fraction), :math:`q_4` and the l = 8 bond test are measured on a window of
+#: this many bodies around the centre of the largest aggregate rather than on all bodies. The
+#: tessellation and the spherical harmonics are the most expensive steps for 10^5 bodies; a
+#: window of 10^4 bodies holds about 6 x 10^3 interior bodies, whose solid-like fraction has a
+#: binomial standard error below 0.7 %.
+WINDOW_BODIES = 10_000
 
 #: Share of bodies in contact aggregates (and of aggregated bodies in the largest one) below which
 #: the condensed material is looked for with the near network.
@@ -238,6 +249,53 @@ def _largest_aggregate_layering(
     return layering.layering_search(points, (lo * d, hi * d + allowance))
 
 
+def _window(system: BodySystem, agg: aggregation.Aggregation) -> np.ndarray | None:
+    """``(N,)`` mask of the :data:`WINDOW_BODIES` bodies nearest the centre of the largest
+    aggregate (None if that ball would wrap around the periodic box)."""
+    centre = system.box.center_of_mass(system.positions[agg.largest])
+    dist = np.linalg.norm(system.box.wrap(system.positions - centre), axis=1)
+    nearest = np.argpartition(dist, WINDOW_BODIES)[:WINDOW_BODIES]
+    reach = float(dist[nearest].max()) + 2.0 * float(system.per_body("circumsphere_diameter").max())
+    if reach >= 0.5 * nearest_plane_distance(system.box):
+        return None
+    mask = np.zeros(system.n, dtype=bool)
+    mask[nearest] = True
+    return mask
+
+
+def _window_packing(
+    system: BodySystem, aggregated: np.ndarray, window: np.ndarray
+) -> packing.Packing:
+    """Voronoi packing of the bodies in ``window``, tessellated on their own.
+
+    The window is placed, unwrapped, in a cubic box with a margin of 2.5 circumsphere diameters,
+    so that its boundary is an open surface: boundary cells face empty space and are not interior
+    by the rule of :func:`analysis.packing.voronoi_packing`.
+    """
+    idx = np.flatnonzero(window)
+    pos = system.positions[idx]
+    centre = pos[0]
+    local = system.box.wrap(pos - centre)
+    margin = 2.5 * float(system.per_body("circumsphere_diameter").max())
+    side = float(np.ptp(local, axis=0).max()) + 2.0 * margin
+    local = local - 0.5 * (local.max(axis=0) + local.min(axis=0))
+    sub = dataclasses.replace(
+        system,
+        box=freud.box.Box.cube(side),
+        positions=local,
+        orientations=system.orientations[idx],
+        typeid=system.typeid[idx],
+        scale=system.scale[idx],
+        particle_index=system.particle_index[idx],
+    )
+    part = packing.voronoi_packing(sub, aggregated[idx])
+    local_fraction = np.full(system.n, np.nan)
+    local_fraction[idx] = part.local_fraction
+    interior = np.zeros(system.n, dtype=bool)
+    interior[idx] = part.interior
+    return packing.Packing(local_fraction, interior, part.packing_fraction, part.method)
+
+
 @dataclasses.dataclass
 class Condensed:
     """Aggregates of the near network and the order measured on them."""
@@ -321,14 +379,15 @@ def compute_descriptors(
     agg = aggregation.find_aggregates(system, network)
     lap("clusters")
     aggregated = agg.aggregated
-    bo = bondorder.bond_order(system, network, aggregated)
+    n_agg = int(np.count_nonzero(aggregated))
+    window = _window(system, agg) if n_agg > WINDOW_BODIES else None
+    bo = bondorder.bond_order(system, network, aggregated, q4_mask=window)
     lap("bond_order")
     nem = orientation.nematic_order(system, aggregated if np.any(aggregated) else ~aggregated)
     nem_largest = orientation.nematic_order(system, agg.largest)
     lap("nematic")
     layers = _largest_aggregate_layering(system, agg, nem_largest)
     layer_basis = "aggregate" if layers.method != "none" else "none"
-    n_agg = int(np.count_nonzero(aggregated))
     condensed = None
     if (
         n_agg < CONDENSED_CHECK * system.n
@@ -340,7 +399,12 @@ def compute_descriptors(
     ):
         layers, layer_basis = condensed.layering, "condensed"
     lap("layering")
-    pack = packing.voronoi_packing(system, aggregated)
+    if window is None:
+        pack = packing.voronoi_packing(system, aggregated)
+        n_probe = n_agg
+    else:
+        pack = _window_packing(system, aggregated, window)
+        n_probe = int(np.count_nonzero(aggregated & window))
     lap("voronoi")
 
     n_int = int(np.count_nonzero(pack.interior))
@@ -381,7 +445,7 @@ def compute_descriptors(
         layer_method=layers.method,
         layer_noise_floor=layers.noise_floor,
         packing_fraction=pack.packing_fraction,
-        interior_fraction=n_int / n_agg if n_agg else float("nan"),
+        interior_fraction=n_int / n_probe if n_probe else float("nan"),
         packing_method=pack.method,
         layer_basis=layer_basis,
         condensed_fraction=(

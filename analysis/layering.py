@@ -53,7 +53,7 @@ DIRECTOR_SPACING_RANGE = (0.6, 1.6)
 #: Peak height of the structure factor of a liquid at freezing (Hansen-Verlet criterion).
 HANSEN_VERLET_PEAK = 2.85
 
-_MAX_SAMPLE = 20_000
+_MAX_SAMPLE = 8_000
 _MAX_VOXELS = 1 << 24
 _N_CANDIDATES = 4
 
