@@ -44,10 +44,10 @@ Implementation: one :class:`freud.order.Steinhardt` pass for l = 4, 6, 8 with ``
 :math:`q_l`, :math:`\\hat w_l` and the per-body :math:`q_{lm}`; :math:`q_4` (a descriptor that
 no test uses) and l = 8 are restricted for large systems to the analysis window (see
 :mod:`analysis.descriptors`), where the solid-like fraction is measured. The Lechner-Dellago
-averages and the solid-like bond products are formed from those :math:`q_{lm}` on the same bond network; they
-are identical to ``Steinhardt(average=True)`` and ``SolidLiquid(normalize_q=True)`` (checked in
-the tests) and avoid recomputing the spherical harmonics three more times, which dominates the
-cost for 10^5 bodies.
+averages and the solid-like bond products are formed from those :math:`q_{lm}` on the same bond
+network; they are identical to ``Steinhardt(average=True)`` and
+``SolidLiquid(normalize_q=True)`` (checked in the tests) and avoid recomputing the spherical
+harmonics three more times, which dominates the cost for 10^5 bodies.
 """
 
 from __future__ import annotations

@@ -185,13 +185,35 @@ class Descriptors:
 
 @dataclasses.dataclass
 class PerBody:
-    """Per-body results behind :class:`Descriptors` (arrays of shape ``(N,)``)."""
+    """Per-body results behind :class:`Descriptors` (arrays of shape ``(N,)``).
+
+    ``layer_index`` numbers the layers of the aggregate whose density wave was measured (0 = the
+    first along the layer normal), -1 for other bodies; see :func:`layer_indices`.
+    """
 
     system: BodySystem
     network: aggregation.ContactNetwork
     aggregation: aggregation.Aggregation
     bond_order: bondorder.BondOrder
     packing: packing.Packing
+    layer_index: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int32))
+
+
+def layer_indices(system: BodySystem, mask: np.ndarray, layers: layering.Layering) -> np.ndarray:
+    """Layer of each body of ``mask`` from the density wave ``layers`` (-1 elsewhere).
+
+    The phase :math:`k \\cdot r` of each unwrapped body, less the phase of the density wave,
+    divided by :math:`2\\pi` and rounded, counts layers; they are renumbered from 0.
+    """
+    out = np.full(system.n, -1, dtype=np.int32)
+    if layers.method == "none" or not np.any(mask):
+        return out
+    points = system.box.center(system.positions[mask]).astype(np.float64)
+    phase = points @ layers.wavevector
+    phase0 = np.angle(np.mean(np.exp(1j * phase)))
+    index = np.round((phase - phase0) / (2.0 * np.pi)).astype(np.int64)
+    out[mask] = (index - index.min()).astype(np.int32)
+    return out
 
 
 def to_jsonable(value: Any) -> Any:
@@ -456,5 +478,8 @@ def compute_descriptors(
     )
     lap("summary")
     if per_body:
-        return desc, PerBody(system, network, agg, bo, pack)
+        layer_mask = condensed.aggregation.largest if layer_basis == "condensed" else agg.largest
+        return desc, PerBody(
+            system, network, agg, bo, pack, layer_indices(system, layer_mask, layers)
+        )
     return desc
