@@ -18,7 +18,13 @@ from ._lazy import defer_freud_plotting
 
 defer_freud_plotting()
 
-from .classify import LABELS  # noqa: E402, Classification, classify, classify_file, classify_frame
+from .classify import (  # noqa: E402
+    LABELS,
+    Classification,
+    classify,
+    classify_file,
+    classify_frame,
+)
 from .descriptors import Descriptors, PerBody, compute_descriptors  # noqa: E402
 from .io import (  # noqa: E402
     BodySystem,
