@@ -265,7 +265,12 @@ def _largest_aggregate_layering(
                 ext[sel] = width * scale[sel]
         e = float(np.mean(ext))
         lo, hi = layering.DIRECTOR_SPACING_RANGE
-        return layering.layering_along(points, director, (lo * e, hi * e + allowance))
+        # layers of thin bodies may be kept apart by ligand shells: always search spacings up to
+        # the shell allowance wider than face-to-face stacking
+        shell = aggregation.SHELL_ALLOWANCE * float(
+            np.median(system.per_body("circumsphere_diameter")[mask])
+        )
+        return layering.layering_along(points, director, (lo * e, hi * e + max(allowance, shell)))
     d = float(np.median(system.per_body("volume_diameter")[mask]))
     lo, hi = layering.SPACING_RANGE
     return layering.layering_search(points, (lo * d, hi * d + allowance))
