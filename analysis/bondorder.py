@@ -3,8 +3,8 @@
 The bond network is the contact network of :mod:`analysis.aggregation` restricted to bonds
 between aggregated bodies, so vapour bodies do not enter. This first-shell network gives each
 lattice its natural coordination (FCC and HCP 12, BCC 14, simple cubic 6) and therefore the
-reference values of freud 3.4 with structure-appropriate neighbour numbers (SCIENCE.md,
-"Classifier references"):
+reference values of freud 3.4 with structure-appropriate neighbour numbers (computed on perfect
+lattices; see docs/classifier.md):
 
 ==========  ======  ======  =======
 structure   q4      q6      w6 (normalised)

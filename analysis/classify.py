@@ -41,7 +41,7 @@ AGGREGATED_FRACTION = 0.2
 AGGREGATED_CLEAR = 0.5
 
 #: Fraction of solid-like interior bodies of a crystal (majority). Anchors: jammed packing 0.002,
-#: FCC 1.0 (SCIENCE.md, "Classifier references"; ten Wolde et al. 1996).
+#: FCC 1.0 (docs/classifier.md; ten Wolde et al. 1996).
 SOLID_FRACTION = 0.5
 SOLID_FRACTION_DISORDERED = 0.002
 SOLID_FRACTION_CRYSTAL = 1.0

@@ -25,7 +25,7 @@ from analysis.layering import density_wave_amplitude
 from analysis.packing import delaunay_tessellation
 
 # Steinhardt values of perfect lattices, freud 3.4 with structure-appropriate neighbour numbers
-# (SCIENCE.md, "Classifier references"): q4, q6, normalised w6, coordination.
+# (docs/classifier.md): q4, q6, normalised w6, coordination.
 PERFECT = {
     "fcc": (0.191, 0.5745, -0.013, 12),
     "hcp": (0.097, 0.485, -0.012, 12),
