@@ -12,6 +12,12 @@ The rules are applied in order (see ``docs/classifier.md``):
    :data:`NEMATIC_ORDER`;
 4. **rcp** otherwise: a dense aggregate without bond or layer order.
 
+Order before contact: when test 1 fails, the condensed material found with the near network
+(contact tolerance plus a ligand-shell allowance, :mod:`analysis.descriptors`) is tested for bond
+order and for layering in the same way (``condensed_*`` margins); only material without either
+is **dispersed**, and an order parameter of the condensed material that passes its own threshold
+caps the confidence of ``dispersed``.
+
 Each test gives a signed margin in [-1, 1]: the distance of the descriptor from its threshold
 divided by the distance from the threshold to the reference value on that side (so 1 means "as
 clear as the reference structure", 0 "on the threshold"). The confidence of a label is the
