@@ -94,6 +94,7 @@ def test_analyze_trajectory_writes_json_atomically(nucleation_gsd, tmp_path):
     assert sorted(p.name for p in out.parent.iterdir()) == ["analysis.bodies.npz", "analysis.json"]
 
 
+@pytest.mark.slow
 def test_per_body_results_are_stored_and_reused(nucleation_gsd, tmp_path, monkeypatch):
     import shutil
 
