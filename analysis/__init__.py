@@ -14,9 +14,19 @@ Examples
 >>> analysis.analyze_trajectory("trajectory.gsd", "analysis.json", stride=10)  # doctest: +SKIP
 """
 
-from .classify import LABELS, Classification, classify, classify_file, classify_frame
-from .descriptors import Descriptors, PerBody, compute_descriptors
-from .io import (
+from ._lazy import defer_freud_plotting
+
+defer_freud_plotting()
+
+from .classify import (  # noqa: E402
+    LABELS,
+    Classification,
+    classify,
+    classify_file,
+    classify_frame,
+)
+from .descriptors import Descriptors, PerBody, compute_descriptors  # noqa: E402
+from .io import (  # noqa: E402
     BodySystem,
     FrameError,
     GSDReadError,
@@ -25,7 +35,7 @@ from .io import (
     read_frame,
     system_from_arrays,
 )
-from .trajectory import (
+from .trajectory import (  # noqa: E402
     analyze_trajectory,
     classify_trajectory,
     first_occurrence,

@@ -47,6 +47,17 @@ CORE_COORDINATION = 5
 #: Minimum number of condensed bodies in an aggregate: a central body with a full FCC shell.
 MIN_AGGREGATE_CORES = 13
 
+#: Shell allowance of the *near* network: bodies whose surfaces are further apart than the
+#: contact tolerance but closer than the contact tolerance plus this fraction of the pair's mean
+#: circumsphere diameter are near each other. It leaves room for the ligand shells that keep
+#: the cores of a condensed phase apart: lamellar stacks of platelets whose layers are separated
+#: by ligand-filled gaps of up to 0.4 platelet widths (0.25 x the circumsphere diameter of a
+#: 6 x 6 x 1.5 nm platelet is 2.15 nm, plus the 1.17 nm contact tolerance: 3.3 nm), and
+#: superlattices of spheres with gaps of up to half a diameter. Convention; the near network only
+#: decides where the order parameters of material that does not touch are measured
+#: (:func:`analysis.descriptors.compute_descriptors`), never a label by itself.
+SHELL_ALLOWANCE = 0.25
+
 _CHUNK = 200_000
 
 
@@ -72,6 +83,7 @@ class ContactNetwork:
     vectors: np.ndarray
     gaps: np.ndarray
     n: int
+    _nlist: freud.locality.NeighborList | None = dataclasses.field(default=None, repr=False)
 
     @property
     def coordination(self) -> np.ndarray:
@@ -81,12 +93,21 @@ class ContactNetwork:
     def neighbor_list(self, mask: np.ndarray | None = None) -> freud.locality.NeighborList:
         """Contacts as a :class:`freud.locality.NeighborList`.
 
+        The list of all contacts is built once and returned again whenever ``mask`` keeps every
+        bond (building a list of 10^6 bonds costs as much as a cluster analysis).
+
         Parameters
         ----------
         mask : numpy.ndarray, optional
             ``(N,)`` booleans; keep only bonds whose two bodies are selected.
         """
-        keep = np.ones(len(self.i), dtype=bool) if mask is None else mask[self.i] & mask[self.j]
+        keep = None if mask is None else mask[self.i] & mask[self.j]
+        if keep is None or bool(np.all(keep)):
+            if self._nlist is None:
+                self._nlist = freud.locality.NeighborList.from_arrays(
+                    self.n, self.n, self.i, self.j, self.vectors
+                )
+            return self._nlist
         return freud.locality.NeighborList.from_arrays(
             self.n, self.n, self.i[keep], self.j[keep], self.vectors[keep]
         )
@@ -98,11 +119,12 @@ class ContactNetwork:
 
 
 class LabGeometry:
-    """Lab-frame geometry of every body, for fast support functions of many pairs.
+    """Orientation and scale of every body, for fast support functions of many pairs.
 
-    For each type the vertices (polyhedra), quadric :math:`R\\,\\mathrm{diag}(a^2)R^T`
-    (ellipsoids) and separating axes are rotated into the lab frame and scaled once per frame,
-    so that the support distance of body ``i`` along a lab direction ``n`` is a dot product.
+    The support distance of body ``i`` along a lab direction :math:`n` is that of its type shape
+    along the body-frame direction :math:`R_i^T n`, times its scale. Only the rotation matrix of
+    each body is gathered per pair; the vertices of a type are shared, so the projections are
+    one matrix product per block of pairs.
 
     Parameters
     ----------
@@ -112,26 +134,11 @@ class LabGeometry:
 
     def __init__(self, system: BodySystem):
         self.system = system
-        self.local = np.zeros(system.n, dtype=np.int64)
-        self.per_type = []
-        for t, shape in enumerate(system.shapes):
-            members = np.flatnonzero(system.typeid == t)
-            self.local[members] = np.arange(len(members))
-            q = system.orientations[members]
-            k = system.scale[members]
-            entry = {"shape": shape, "radius": shape.rounding_radius * k}
-            if shape.kind == "polyhedron":
-                verts = rowan.rotate(q[:, None, :], shape.vertices[None, :, :])
-                entry["vertices"] = verts * k[:, None, None]
-            elif shape.kind == "ellipsoid":
-                rot = rowan.to_matrix(q)
-                entry["quadric"] = (
-                    np.einsum("nab,b,ncb->nac", rot, shape.semi_axes**2, rot)
-                    * (k**2)[:, None, None]
-                )
-            if len(shape.axes):
-                entry["axes"] = rowan.rotate(q[:, None, :], shape.axes[None, :, :])
-            self.per_type.append(entry)
+        self.rotation = (
+            rowan.to_matrix(system.orientations)
+            if any(s.kind != "sphere" for s in system.shapes)
+            else None
+        )
 
     def support(self, t: int, bodies: np.ndarray, directions: np.ndarray) -> np.ndarray:
         """Support distances of ``bodies`` (all of type ``t``) along lab ``directions``.
@@ -150,24 +157,97 @@ class LabGeometry:
         numpy.ndarray
             ``(M, K)`` support distances (nm).
         """
-        entry = self.per_type[t]
-        loc = self.local[bodies]
-        radius = entry["radius"][loc][:, None]
-        kind = entry["shape"].kind
-        if kind == "polyhedron":
-            proj = directions @ entry["vertices"][loc].transpose(0, 2, 1)
-            return proj.max(axis=2) + radius
-        if kind == "ellipsoid":
-            quad = np.einsum("mkc,mcd,mkd->mk", directions, entry["quadric"][loc], directions)
-            return np.sqrt(np.maximum(quad, 0.0)) + radius
-        return np.broadcast_to(radius, directions.shape[:2])
+        shape = self.system.shapes[t]
+        k = self.system.scale[bodies][:, None]
+        radius = shape.rounding_radius * k
+        if shape.kind == "sphere":
+            return np.broadcast_to(radius, directions.shape[:2])
+        # body-frame directions R^T n (rows n^T R), then one matrix product with the vertices
+        local = np.einsum("mka,mab->mkb", directions, self.rotation[bodies])
+        if shape.kind == "polyhedron":
+            proj = np.einsum("mka,va->mkv", local, shape.vertices)
+            return proj.max(axis=2) * k + radius
+        quad = np.einsum("mkc,mkc->mk", local * shape.semi_axes**2, local)
+        return np.sqrt(np.maximum(quad, 0.0)) * k + radius
 
     def axes(self, t: int, bodies: np.ndarray) -> np.ndarray | None:
         """``(M, F, 3)`` lab-frame separating axes of ``bodies`` of type ``t`` (None if none)."""
-        entry = self.per_type[t]
-        if "axes" not in entry:
+        shape = self.system.shapes[t]
+        if not len(shape.axes):
             return None
-        return entry["axes"][self.local[bodies]]
+        return (self.rotation[bodies] @ shape.axes.T).transpose(0, 2, 1)
+
+
+def _box_half_extents(shape) -> np.ndarray | None:
+    """Half extents along the body axes if ``shape`` is a cuboid aligned with them, else None."""
+    if shape.kind != "polyhedron" or len(shape.vertices) != 8:
+        return None
+    half = np.abs(shape.vertices).max(axis=0)
+    corners = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)]) * half
+    # every corner must be a vertex (to round-off)
+    dist = np.linalg.norm(corners[:, None, :] - shape.vertices[None, :, :], axis=2).min(axis=1)
+    if np.all(dist < 1e-9 * max(float(half.max()), 1e-300)):
+        return half
+    return None
+
+
+def _polyhedra_gap_block(geom, ta, tb, i, j, vec, full=True):
+    """Full separating-axis gaps of pairs of polyhedra (centre line and face normals of both).
+
+    Works in the body frames: the support of body ``i`` along its own face normals is a constant
+    of its type, so only the support of the other body is projected, through the relative
+    rotation :math:`Q = R_j^T R_i`; for cuboids the support is the closed form
+    :math:`\\sum_a |n_a| h_a`. Gives the same values as :func:`_gap_block`.
+    """
+    sys_ = geom.system
+    sa, sb = sys_.shapes[ta], sys_.shapes[tb]
+    box_a, box_b = _box_half_extents(sa), _box_half_extents(sb)
+    ri, rj = geom.rotation[i], geom.rotation[j]
+    ki, kj = sys_.scale[i], sys_.scale[j]
+    rad = sa.rounding_radius * ki + sb.rounding_radius * kj
+    vi = np.einsum("mab,ma->mb", ri, vec)  # R_i^T d
+    vj = np.einsum("mab,ma->mb", rj, vec)  # R_j^T d
+    r = np.linalg.norm(vec, axis=1)
+    # centre line
+    u_i = vi / np.maximum(r, 1e-12)[:, None]
+    u_j = vj / np.maximum(r, 1e-12)[:, None]
+    if box_a is not None and box_b is not None:
+        # cuboids: closed-form support h(n) = sum_a |n_a| h_a in the body frame
+        best = r - ki * (np.abs(u_i) @ box_a) - kj * (np.abs(u_j) @ box_b)
+        if not full:
+            return best - rad
+        aq = np.abs(np.einsum("mba,mbc->mac", rj, ri))  # |R_j^T R_i|
+        g_i = np.abs(vi) - ki[:, None] * box_a - kj[:, None] * np.einsum("mbf,b->mf", aq, box_b)
+        g_j = np.abs(vj) - kj[:, None] * box_b - ki[:, None] * np.einsum("mga,a->mg", aq, box_a)
+        return np.maximum(best, np.maximum(g_i.max(axis=1), g_j.max(axis=1))) - rad
+    # small matrix products as einsum: a multithreaded BLAS call per block costs more than it
+    # computes for an inner dimension of 3
+    best = (
+        r
+        - ki * np.einsum("ma,va->mv", u_i, sa.vertices).max(axis=1)
+        + kj * np.einsum("ma,va->mv", u_j, sb.vertices).min(axis=1)
+    )
+    if not full:
+        return best - rad
+    q = np.einsum("mba,mbc->mac", rj, ri)  # R_j^T R_i: body frame of i -> body frame of j
+    for own, k_own, k_other, v_own, rot, axes_shape, other_shape in (
+        (sa, ki, kj, vi, q, sa.axes, sb.vertices),
+        (sb, kj, ki, -vj, q.transpose(0, 2, 1), sb.axes, sa.vertices),
+    ):
+        if not len(axes_shape):
+            continue
+        proj = np.einsum("ma,fa->mf", v_own, axes_shape)  # d . (R a_f) = (R^T d) . a_f
+        sign = np.where(proj < 0, -1.0, 1.0)
+        h_plus = own.support(axes_shape) - own.rounding_radius
+        h_minus = own.support(-axes_shape) - own.rounding_radius
+        h_own = np.where(sign > 0, h_plus, h_minus) * k_own[:, None]
+        # the axes in the other body's frame: rot @ a_f
+        dirs = np.einsum("mab,fb->mfa", rot, axes_shape)
+        p = np.einsum("mfa,va->mfv", dirs, other_shape)
+        # support of the other body along -sign * axis
+        h_other = np.where(sign > 0, -p.min(axis=2), p.max(axis=2)) * k_other[:, None]
+        best = np.maximum(best, (np.abs(proj) - h_own - h_other).max(axis=1))
+    return best - rad
 
 
 def _gap_block(geom, ta, tb, i, j, vec, full):
@@ -214,7 +294,7 @@ def pair_gaps(
         Test the face normals of both bodies as well as the centre line. With ``False`` only the
         centre line is tested (cheaper, a looser lower bound).
     geometry : LabGeometry, optional
-        Precomputed lab-frame geometry of ``system``.
+        Precomputed geometry of ``system``.
 
     Returns
     -------
@@ -225,21 +305,37 @@ def pair_gaps(
     """
     i = np.asarray(i, dtype=np.int64)
     j = np.asarray(j, dtype=np.int64)
+    vectors = np.asarray(vectors, dtype=np.float64)
     out = np.empty(len(i))
     geom = LabGeometry(system) if geometry is None else geometry
-    ti, tj = system.typeid[i], system.typeid[j]
     n_types = len(system.shapes)
+    kinds = [shape.kind for shape in system.shapes]
+    if n_types > 1:
+        ti, tj = system.typeid[i], system.typeid[j]
     for ta in range(n_types):
         for tb in range(n_types):
-            idx = np.flatnonzero((ti == ta) & (tj == tb)) if n_types > 1 else np.arange(len(i))
-            for start in range(0, len(idx), _CHUNK):
-                sel = idx[start : start + _CHUNK]
-                out[sel] = _gap_block(geom, ta, tb, i[sel], j[sel], vectors[sel], full)
+            idx = np.flatnonzero((ti == ta) & (tj == tb)) if n_types > 1 else None
+            count = len(i) if idx is None else len(idx)
+            for start in range(0, count, _CHUNK):
+                sel = slice(start, start + _CHUNK) if idx is None else idx[start : start + _CHUNK]
+                if kinds[ta] == kinds[tb] == "polyhedron":
+                    out[sel] = _polyhedra_gap_block(
+                        geom, ta, tb, i[sel], j[sel], vectors[sel], full
+                    )
+                else:
+                    out[sel] = _gap_block(geom, ta, tb, i[sel], j[sel], vectors[sel], full)
     return out
 
 
-def contact_network(system: BodySystem, gap: float = CONTACT_GAP) -> ContactNetwork:
+def contact_network(
+    system: BodySystem, gap: float = CONTACT_GAP, shell: float = 0.0
+) -> ContactNetwork:
     """Find all pairs of bodies in contact.
+
+    Candidate pairs come from :class:`freud.locality.AABBQuery` within the largest possible
+    contact distance. For spheres the gap follows from the centre distance. For other bodies the
+    candidates are screened with the centre-line gap (a cheap lower bound of the separating-axis
+    gap) and the survivors get the full separating-axis test, each unordered pair once.
 
     Parameters
     ----------
@@ -247,6 +343,9 @@ def contact_network(system: BodySystem, gap: float = CONTACT_GAP) -> ContactNetw
         Bodies.
     gap : float
         Gap tolerance as a fraction of the pair's mean volume-equivalent diameter.
+    shell : float
+        Additional tolerance as a fraction of the pair's mean circumsphere diameter (ligand-shell
+        allowance, :data:`SHELL_ALLOWANCE` for the near network; 0 for contacts).
 
     Returns
     -------
@@ -261,7 +360,7 @@ def contact_network(system: BodySystem, gap: float = CONTACT_GAP) -> ContactNetw
     """
     circ = system.per_body("circumsphere_diameter")
     dv = system.per_body("volume_diameter")
-    r_max = float(circ.max() + gap * dv.max())
+    r_max = float(circ.max() * (1.0 + shell) + gap * dv.max())
     if r_max >= 0.5 * nearest_plane_distance(system.box):
         raise FrameError(
             f"box too small: contacts of bodies up to {circ.max():.3g} nm need a box wider "
@@ -269,35 +368,45 @@ def contact_network(system: BodySystem, gap: float = CONTACT_GAP) -> ContactNetw
         )
     aq = freud.locality.AABBQuery(system.box, system.positions)
     nl = aq.query(system.positions, {"r_max": r_max, "exclude_ii": True}).toNeighborList()
-    qi, pj = nl.query_point_indices, nl.point_indices
+    qi = nl.query_point_indices
+    pj = nl.point_indices
+    dist = np.asarray(nl.distances)
+    too_close = dist < 1e-6 * float(dv.min())
+    if np.any(too_close):
+        k = int(np.flatnonzero(too_close)[0])
+        raise FrameError(f"bodies {qi[k]} and {pj[k]} sit at the same position")
+    half_tol = 0.5 * gap * dv + 0.5 * shell * circ
+    if all(s.kind == "sphere" for s in system.shapes):
+        # exact gaps from the centre distances; the list is symmetric and sorted by i already
+        radius = system.per_body("volume_diameter") * 0.5
+        gaps = dist.astype(np.float64) - radius[qi] - radius[pj]
+        touching = gaps < half_tol[qi] + half_tol[pj]
+        return ContactNetwork(
+            i=qi[touching].astype(np.uint32),
+            j=pj[touching].astype(np.uint32),
+            vectors=np.asarray(nl.vectors, dtype=np.float64)[touching],
+            gaps=gaps[touching],
+            n=system.n,
+        )
     half = qi < pj
-    i, j, vec = qi[half], pj[half], nl.vectors[half].astype(np.float64)
-    same = np.einsum("ij,ij->i", vec, vec) < (1e-6 * float(dv.min())) ** 2
-    if np.any(same):
-        k = int(np.flatnonzero(same)[0])
-        raise FrameError(f"bodies {i[k]} and {j[k]} sit at the same position")
-    tolerance = gap * 0.5 * (dv[i] + dv[j])
+    i, j = qi[half].astype(np.int64), pj[half].astype(np.int64)
+    vec = np.asarray(nl.vectors)[half].astype(np.float64)
+    tolerance = half_tol[i] + half_tol[j]
     geom = LabGeometry(system)
     # the centre-line gap is a cheap lower bound of the full separating-axis gap: screen first
     gaps = pair_gaps(system, i, j, vec, full=False, geometry=geom)
     near = gaps < tolerance
     i, j, vec, tolerance = i[near], j[near], vec[near], tolerance[near]
-    if not all(s.kind == "sphere" for s in system.shapes):
-        gaps = pair_gaps(system, i, j, vec, full=True, geometry=geom)
-    else:
-        gaps = gaps[near]
+    gaps = pair_gaps(system, i, j, vec, full=True, geometry=geom)
     touching = gaps < tolerance
     i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
     ii = np.concatenate([i, j])
-    jj = np.concatenate([j, i])
-    vv = np.concatenate([vec, -vec])
-    gg = np.concatenate([gaps, gaps])
-    order = np.lexsort((jj, ii))
+    order = np.argsort(ii, kind="stable")
     return ContactNetwork(
         i=ii[order].astype(np.uint32),
-        j=jj[order].astype(np.uint32),
-        vectors=vv[order],
-        gaps=gg[order],
+        j=np.concatenate([j, i])[order].astype(np.uint32),
+        vectors=np.concatenate([vec, -vec])[order],
+        gaps=np.concatenate([gaps, gaps])[order],
         n=system.n,
     )
 
@@ -386,8 +495,12 @@ def find_aggregates(
     everything.compute(sys_tuple, neighbors=network.neighbor_list())
     contact_sizes = np.sort(np.bincount(everything.cluster_idx))[::-1]
 
-    cores = freud.cluster.Cluster()
-    cores.compute(sys_tuple, neighbors=network.neighbor_list(condensed))
+    if np.all(condensed[network.i]):
+        # every body with a contact is condensed: the core network is the contact network
+        cores = everything
+    else:
+        cores = freud.cluster.Cluster()
+        cores.compute(sys_tuple, neighbors=network.neighbor_list(condensed))
     core_cluster = cores.cluster_idx.astype(np.int64)
     core_counts = np.bincount(core_cluster[condensed], minlength=cores.num_clusters)
     big = np.flatnonzero(core_counts >= min_cores)

@@ -12,6 +12,12 @@ The rules are applied in order (see ``docs/classifier.md``):
    :data:`NEMATIC_ORDER`;
 4. **rcp** otherwise: a dense aggregate without bond or layer order.
 
+Order before contact: when test 1 fails, the condensed material found with the near network
+(contact tolerance plus a ligand-shell allowance, :mod:`analysis.descriptors`) is tested for bond
+order and for layering in the same way (``condensed_*`` margins); only material without either
+is **dispersed**, and an order parameter of the condensed material that passes its own threshold
+caps the confidence of ``dispersed``.
+
 Each test gives a signed margin in [-1, 1]: the distance of the descriptor from its threshold
 divided by the distance from the threshold to the reference value on that side (so 1 means "as
 clear as the reference structure", 0 "on the threshold"). The confidence of a label is the
@@ -41,7 +47,7 @@ AGGREGATED_FRACTION = 0.2
 AGGREGATED_CLEAR = 0.5
 
 #: Fraction of solid-like interior bodies of a crystal (majority). Anchors: jammed packing 0.002,
-#: FCC 1.0 (SCIENCE.md, "Classifier references"; ten Wolde et al. 1996).
+#: FCC 1.0 (docs/classifier.md; ten Wolde et al. 1996).
 SOLID_FRACTION = 0.5
 SOLID_FRACTION_DISORDERED = 0.002
 SOLID_FRACTION_CRYSTAL = 1.0
@@ -125,12 +131,29 @@ class Classification:
 
 def _decide(passed: dict) -> str:
     if not passed["aggregated"]:
+        if passed.get("condensed"):
+            if passed.get("condensed_crystalline"):
+                return "crystalline"
+            if passed.get("condensed_layered"):
+                return "layered"
         return "dispersed"
     if passed["crystalline"]:
         return "crystalline"
     if passed["layered"]:
         return "layered"
     return "rcp"
+
+
+def _layer_margins(d: Descriptors, nematic: float) -> tuple[float, float, float]:
+    """Margins of the density-wave amplitude, of the nematic order and of the layered test."""
+    tau_threshold, tau_floor = LAYER_AMPLITUDE, 0.0
+    if math.isfinite(d.layer_noise_floor):
+        tau_floor = min(d.layer_noise_floor, 0.45)
+        tau_threshold = max(LAYER_AMPLITUDE, LAYER_SIGNIFICANCE * tau_floor)
+    m_tau = _margin(d.layer_amplitude, tau_threshold, tau_floor, 1.0)
+    m_nem = _margin(nematic, NEMATIC_ORDER, 0.0, 1.0) if d.orientation_meaningful else math.nan
+    m_layer = m_tau if math.isnan(m_nem) else min(m_tau, m_nem)
+    return m_tau, m_nem, m_layer
 
 
 def classify(descriptors: Descriptors, frame: int | None = None) -> Classification:
@@ -153,18 +176,21 @@ def classify(descriptors: Descriptors, frame: int | None = None) -> Classificati
     m_solid = _margin(
         d.solid_fraction, SOLID_FRACTION, SOLID_FRACTION_DISORDERED, SOLID_FRACTION_CRYSTAL
     )
-    tau_threshold, tau_floor = LAYER_AMPLITUDE, 0.0
-    if math.isfinite(d.layer_noise_floor):
-        tau_floor = min(d.layer_noise_floor, 0.45)
-        tau_threshold = max(LAYER_AMPLITUDE, LAYER_SIGNIFICANCE * tau_floor)
-    m_tau = _margin(d.layer_amplitude, tau_threshold, tau_floor, 1.0)
-    m_nem = (
-        _margin(d.nematic_order, NEMATIC_ORDER, 0.0, 1.0)
-        if d.orientation_meaningful
-        else float("nan")
-    )
-    m_layer = m_tau if math.isnan(m_nem) else min(m_tau, m_nem)
+    m_tau, m_nem, m_layer = _layer_margins(d, d.nematic_order)
     m_dense = _margin(d.packing_fraction, DENSE_PACKING, 0.0, RCP_PACKING)
+    # order of condensed material that is not in contact (NaN when the near network was not built)
+    m_cond = _margin(d.condensed_fraction, AGGREGATED_FRACTION, 0.0, AGGREGATED_CLEAR)
+    m_csolid = _margin(
+        d.condensed_solid_fraction,
+        SOLID_FRACTION,
+        SOLID_FRACTION_DISORDERED,
+        SOLID_FRACTION_CRYSTAL,
+    )
+    m_ctau, m_cnem, m_clayer = (
+        _layer_margins(d, d.condensed_nematic_order)
+        if d.layer_basis == "condensed"
+        else (math.nan, math.nan, math.nan)
+    )
     margins = {
         "aggregated": m_agg,
         "crystalline": m_solid,
@@ -172,34 +198,55 @@ def classify(descriptors: Descriptors, frame: int | None = None) -> Classificati
         "layer_amplitude": m_tau,
         "oriented": m_nem,
         "dense": m_dense,
+        "condensed": m_cond,
+        "condensed_crystalline": m_csolid,
+        "condensed_layered": m_clayer,
     }
 
     def ok(m):
         return math.isfinite(m) and m >= 0
 
-    passed = {
-        "aggregated": ok(m_agg),
-        "crystalline": ok(m_solid),
-        "layered": ok(m_layer),
-    }
+    passed = {key: ok(m) for key, m in margins.items()}
     label = _decide(passed)
-    deciding = {
-        "dispersed": ["aggregated"],
-        "crystalline": ["aggregated", "crystalline"],
-        "layered": ["aggregated", "crystalline", "layered"],
-        "rcp": ["aggregated", "crystalline", "layered"],
-    }[label]
+    if label == "dispersed":
+        deciding = ["aggregated"]
+        if passed["condensed"]:
+            deciding += ["condensed_crystalline", "condensed_layered"]
+    elif not passed["aggregated"]:
+        deciding = ["condensed", "condensed_crystalline"]
+        if label == "layered":
+            deciding.append("condensed_layered")
+    else:
+        deciding = {
+            "crystalline": ["aggregated", "crystalline"],
+            "layered": ["aggregated", "crystalline", "layered"],
+            "rcp": ["aggregated", "crystalline", "layered"],
+        }[label]
     weights = {k: abs(margins[k]) if math.isfinite(margins[k]) else 0.0 for k in deciding}
-    weakest = min(deciding, key=lambda k: weights[k])
+    if passed["aggregated"] and passed["condensed"]:
+        # in contact or within the shell allowance: the material is condensed either way
+        weights["aggregated"] = max(weights["aggregated"], m_cond)
+    if label == "dispersed" and not passed["condensed"]:
+        weights = {"aggregated": weights["aggregated"]}
+    elif not passed["aggregated"] and label != "dispersed":
+        # a test that was not measured does not weaken a label decided by the others
+        weights = {k: w for k, w in weights.items() if math.isfinite(margins[k]) or k == label}
+    weakest = min(weights, key=lambda k: weights[k])
     confidence = weights[weakest]
     if label == "rcp" and math.isfinite(m_dense):
         confidence = min(confidence, max(m_dense, 0.0))
+    if label == "dispersed":
+        # dispersed means no order either: any order parameter of the condensed material that
+        # passes its own threshold takes confidence away
+        for m in (m_ctau, m_cnem, m_csolid):
+            if math.isfinite(m) and m > 0:
+                confidence = min(confidence, 1.0 - m)
     flipped = dict(passed)
     flipped[weakest] = not flipped[weakest]
     alternative = _decide(flipped)
     return Classification(
         label=label,
-        confidence=float(confidence),
+        confidence=float(max(confidence, 0.0)),
         margins=margins,
         alternative=alternative if alternative != label else None,
         descriptors=d,

@@ -22,7 +22,6 @@ from pathlib import Path
 import freud
 import gsd.hoomd
 import numpy as np
-import rowan
 
 from . import shapes as _shapes
 
@@ -244,8 +243,18 @@ class BodySystem:
         return any(s.is_anisotropic for s in self.shapes)
 
     def body_axes(self) -> np.ndarray:
-        """Body z axes (short axis / platelet normal) in the lab frame, ``(N, 3)``."""
-        return rowan.rotate(self.orientations, np.array([0.0, 0.0, 1.0]))
+        """Body z axes (short axis / platelet normal) in the lab frame, ``(N, 3)``.
+
+        Computed once per system (the third column of each rotation matrix).
+        """
+        cached = self.__dict__.get("_body_axes")
+        if cached is None or len(cached) != self.n:
+            w, x, y, z = self.orientations.T
+            cached = np.column_stack(
+                [2.0 * (x * z + w * y), 2.0 * (y * z - w * x), 1.0 - 2.0 * (x * x + y * y)]
+            )
+            self.__dict__["_body_axes"] = cached
+        return cached
 
 
 def nearest_plane_distance(box: freud.box.Box) -> float:

@@ -7,7 +7,7 @@ For a set of centres :math:`r_j` the amplitude of the density wave with wave vec
     \\tau(k) = \\Big| \\frac{1}{N} \\sum_j e^{i k \\cdot r_j} \\Big|,
 
 the smectic order parameter when :math:`k` is normal to the layers and :math:`|k| = 2\\pi/d`
-(layer spacing :math:`d`); SCIENCE.md, "Classifier references". Layers whose centres scatter
+(layer spacing :math:`d`; see docs/classifier.md). Layers whose centres scatter
 about their mid-plane with a Gaussian of width :math:`w` give
 :math:`\\tau = \\exp(-2\\pi^2 w^2 / d^2)`; :math:`\\tau = 0.3` corresponds to :math:`w = 0.35 d`,
 where neighbouring layers start to merge.
@@ -53,7 +53,7 @@ DIRECTOR_SPACING_RANGE = (0.6, 1.6)
 #: Peak height of the structure factor of a liquid at freezing (Hansen-Verlet criterion).
 HANSEN_VERLET_PEAK = 2.85
 
-_MAX_SAMPLE = 20_000
+_MAX_SAMPLE = 8_000
 _MAX_VOXELS = 1 << 24
 _N_CANDIDATES = 4
 

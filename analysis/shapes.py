@@ -25,7 +25,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import coxeter
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
@@ -174,6 +173,8 @@ def polyhedron(vertices: np.ndarray, rounding_radius: float = 0.0) -> BodyShape:
     scale = max(sv[0], 1e-12)
     rank = int(np.sum(sv > 1e-9 * scale))
     if rank == 3:
+        import coxeter  # deferred: its import costs more than a classification of 10^4 bodies
+
         try:
             poly = coxeter.shapes.ConvexPolyhedron(v)
         except QhullError as exc:  # pragma: no cover - rank test above catches degenerate input

@@ -2,7 +2,8 @@
 
 :func:`classify_trajectory` labels every ``stride``-th frame so that one sees when a crystal
 nucleates or an aggregate arrests; :func:`analyze_trajectory` writes the final-frame descriptors
-and the time series to a JSON file atomically, for use from workflow operations.
+and the time series to a JSON file atomically, for use from workflow operations, and the per-body
+results of every analysed frame beside it (:mod:`analysis.perbody`), which the pictures reuse.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from . import perbody
 from .classify import (
     AGGREGATED_FRACTION,
     DENSE_PACKING,
@@ -21,10 +23,11 @@ from .classify import (
     NEMATIC_ORDER,
     SOLID_FRACTION,
     Classification,
+    classify,
     classify_frame,
 )
-from .descriptors import to_jsonable
-from .io import iter_frames
+from .descriptors import compute_descriptors, to_jsonable
+from .io import GSDReadError, iter_frames
 
 #: Descriptors kept in each row of a time series.
 TIMESERIES_FIELDS = (
@@ -153,14 +156,21 @@ def analyze_trajectory(
         The written document: ``label``, ``confidence``, ``alternative``, ``margins`` and
         ``descriptors`` of the final frame, plus ``frame``, ``step``, ``timeseries`` (list of
         rows, see :func:`timeseries_rows`), ``first_occurrence``, ``thresholds``, ``source``,
-        ``stride`` and ``schema_version``.
+        ``stride`` and ``schema_version``. The per-body results of the analysed frames go to
+        :func:`analysis.perbody.per_body_path` of ``out_path``.
 
     Raises
     ------
     analysis.io.GSDReadError
         If the trajectory cannot be read (no output file is written).
     """
-    results = classify_trajectory(gsd_path, stride=stride)
+    results, records = [], {}
+    for index, frame in iter_frames(gsd_path, stride):
+        desc, per = compute_descriptors(frame, per_body=True)
+        results.append(classify(desc, frame=index))
+        records[index] = perbody.frame_record(per, desc.step)
+    if not results:
+        raise GSDReadError(f"{gsd_path}: no frames to analyse")
     final = results[-1]
     doc = final.to_dict()
     doc.update(
@@ -174,4 +184,5 @@ def analyze_trajectory(
         }
     )
     write_json_atomic(doc, out_path)
+    perbody.write_per_body(perbody.per_body_path(out_path), records, gsd_path)
     return doc

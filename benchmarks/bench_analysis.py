@@ -2,8 +2,11 @@
 
 Usage::
 
-    python benchmarks/bench_analysis.py                 # N = 1e3, 1e4, 1e5
+    python benchmarks/bench_analysis.py                 # N = 1e4, 1e5, 1e6
+    python benchmarks/bench_analysis.py --skip-large    # N = 1e4, 1e5 (1e6 printed as skipped)
     python benchmarks/bench_analysis.py --sizes 1000 100000 --threads 2 --repeat 3
+    python benchmarks/bench_analysis.py --cli           # also: python -m analysis classify on
+                                                        # GSD files of 1e5 bodies, import included
 
 Systems (3.5 nm spheres, positions in nm):
 
@@ -12,7 +15,8 @@ Systems (3.5 nm spheres, positions in nm):
 * ``platelets``: simple-tetragonal stack of 6 x 6 x 1.5 nm square platelets in registry
   (separating-axis contacts, layering along the director).
 
-Goal: descriptors for 100,000 bodies in a few seconds on two cores (freud is multithreaded).
+Goal: descriptors and label of 10^5 bodies within 3 s on two cores (freud is multithreaded),
+cost linear in N. 10^6 platelets need about 8 GB of memory for the candidate pairs.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 import freud
@@ -70,7 +76,13 @@ BUILDERS = {"crystal": crystal, "fluid": fluid, "platelets": platelets}
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument(
+        "--skip-large", action="store_true", help="skip sizes above 200,000 (printed as skipped)"
+    )
+    parser.add_argument(
+        "--cli", action="store_true", help="time `python -m analysis classify` on 1e5 bodies"
+    )
     parser.add_argument("--systems", nargs="+", default=list(BUILDERS), choices=list(BUILDERS))
     parser.add_argument("--threads", type=int, default=0, help="freud threads (0 = all cores)")
     parser.add_argument("--repeat", type=int, default=1, help="timed repetitions (best is shown)")
@@ -85,6 +97,9 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(0)
     for name in args.systems:
         for n_target in args.sizes:
+            if args.skip_large and n_target > 200_000:
+                print(f"{name:<10} {n_target:>8d}  skipped (--skip-large)")
+                continue
             system = BUILDERS[name](n_target, rng)
             best, best_timings, label = math.inf, {}, ""
             for _ in range(max(args.repeat, 1)):
@@ -100,7 +115,58 @@ def main(argv=None) -> int:
                 f"{name:<10} {system.n:>8d} {best:>8.2f} {1e6 * best / system.n:>8.1f}  {cells}"
                 f"   -> {label}"
             )
+    if args.cli:
+        time_cli(rng)
     return 0
+
+
+def _frame(system):
+    import gsd.hoomd
+
+    frame = gsd.hoomd.Frame()
+    box = system.box
+    frame.configuration.box = [box.Lx, box.Ly, box.Lz, box.xy, box.xz, box.yz]
+    frame.particles.N = system.n
+    frame.particles.types = ["A"]
+    frame.particles.typeid = np.zeros(system.n, np.uint32)
+    frame.particles.position = system.positions.astype(np.float32)
+    frame.particles.orientation = system.orientations.astype(np.float32)
+    shape = system.shapes[0]
+    if shape.kind == "sphere":
+        frame.particles.type_shapes = [{"type": "Sphere", "diameter": float(D)}]
+    else:
+        frame.particles.type_shapes = [
+            {
+                "type": "ConvexPolyhedron",
+                "rounding_radius": 0.0,
+                "vertices": shape.vertices.tolist(),
+            }
+        ]
+    return frame
+
+
+def time_cli(rng) -> None:
+    """Wall time of ``python -m analysis classify FILE`` (new process, import included)."""
+    import gsd.hoomd
+
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("crystal", "platelets"):
+            system = BUILDERS[name](100_000, rng)
+            path = os.path.join(tmp, f"{name}.gsd")
+            with gsd.hoomd.open(path, "w") as traj:
+                traj.append(_frame(system))
+            t0 = time.perf_counter()
+            out = subprocess.run(
+                [sys.executable, "-m", "analysis", "classify", path, "--json"],
+                capture_output=True,
+                text=True,
+                cwd=root,
+                check=True,
+            )
+            wall = time.perf_counter() - t0
+            label = out.stdout.split('"label": "')[1].split('"')[0]
+            print(f"cli {name:<10} N={system.n:>7d} wall {wall:5.2f} s -> {label}")
 
 
 if __name__ == "__main__":

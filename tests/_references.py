@@ -534,3 +534,271 @@ def random_rotation(seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     axis = rng.normal(size=3)
     return rowan.from_axis_angle(axis / np.linalg.norm(axis), 0.9)
+
+
+# --------------------------------------------------------------------------------------------
+# families for calibration: defective crystals, polycrystals, monolayers, glasses, gapped stacks
+#
+# Each builder takes a random generator and draws its parameters from ranges, so that the same
+# family can be sampled twice with different seeds and parameters: one sample set to tune the
+# rules on and an independent one held out (see tests/test_analysis_families.py).
+
+
+def _lattice(kind: str, n_target: int, nn: float):
+    """Box and sites of a ``kind`` lattice (fcc, hcp, bcc) with about ``n_target`` sites."""
+    per_cell = {"fcc": 4, "bcc": 2, "hcp": 4}[kind]
+    reps = max(int(round((n_target / per_cell) ** (1 / 3))), 3)
+    if kind == "hcp":
+        return crystal_positions("hcp", (reps + 1, reps - 1, reps), nn=nn, lindemann=0.0)
+    return crystal_positions(kind, reps, nn=nn, lindemann=0.0)
+
+
+def defective_crystal(rng, kind: str | None = None, n_target: int = 2000):
+    """FCC/HCP/BCC with 5-15 % vacancies and Gaussian displacements at a Lindemann ratio (rms 3-D
+    displacement over the nearest-neighbour distance) of 0.05-0.15, up to the melting limit."""
+    kind = kind or str(rng.choice(["fcc", "hcp", "bcc"]))
+    nn = SPHERE_D * rng.uniform(1.0, 1.06)
+    box, pos = _lattice(kind, n_target, nn)
+    keep = rng.random(len(pos)) >= rng.uniform(0.05, 0.15)
+    pos = pos[keep]
+    lind = rng.uniform(0.05, 0.15)
+    pos = pos + rng.normal(0.0, lind * nn / math.sqrt(3), pos.shape)
+    return make_frame(box, box.wrap(pos), SPHERE_D, type_shapes=sphere_shapes())
+
+
+def _hex_layer(nx: int, ny: int, nn: float) -> tuple[np.ndarray, float, float]:
+    """Sites of a triangular lattice in a rectangular ``nx`` x ``ny`` (ny even) periodic cell."""
+    i, j = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
+    x = (i + 0.5 * (j % 2)) * nn
+    y = j * nn * math.sqrt(3) / 2
+    return np.column_stack([x.ravel(), y.ravel()]), nx * nn, ny * nn * math.sqrt(3) / 2
+
+
+def stacking_faulted(rng, n_layers: int | None = None):
+    """Close-packed layers stacked A, B, C with random faults: each layer continues the FCC
+    sequence with probability 1 - p and reverses it (HCP-like fault) with probability p in
+    0.15-0.5; Lindemann ratio 0.04-0.10."""
+    nn = SPHERE_D * rng.uniform(1.0, 1.05)
+    nx, ny = 10, 12
+    xy, lx, ly = _hex_layer(nx, ny, nn)
+    n_layers = n_layers or 3 * int(rng.integers(4, 7))
+    p = rng.uniform(0.15, 0.5)
+    shift = np.array([0.5 * nn, nn / (2 * math.sqrt(3))])
+    seq = [0, 1]
+    for _ in range(n_layers - 2):
+        step = seq[-1] - seq[-2]
+        if rng.random() < p:
+            step = -step
+        seq.append((seq[-1] + step) % 3)
+    dz = nn * math.sqrt(2 / 3)
+    layers = [
+        np.column_stack([xy + s * shift, np.full(len(xy), k * dz)]) for k, s in enumerate(seq)
+    ]
+    pos = np.concatenate(layers)
+    # periodic along z; where the last and first layers coincide the box boundary is a fault
+    box = freud.box.Box(lx, ly, n_layers * dz)
+    pos = pos - [0.5 * lx, 0.5 * ly, 0.5 * n_layers * dz]
+    lind = rng.uniform(0.04, 0.10)
+    pos = pos + rng.normal(0.0, lind * nn / math.sqrt(3), pos.shape)
+    return make_frame(box, box.wrap(pos), SPHERE_D, type_shapes=sphere_shapes())
+
+
+def polycrystal(rng, n_grains: int | None = None, n_target: int = 3000):
+    """Polycrystal of ``n_grains`` (2 = bicrystal) randomly oriented FCC or BCC grains filling a
+    cubic box (Voronoi construction); sites closer than 0.75 nn across a boundary are merged;
+    Lindemann ratio 0.03-0.08."""
+    n_grains = n_grains or int(rng.integers(2, 7))
+    kind = str(rng.choice(["fcc", "bcc"]))
+    nn = SPHERE_D * rng.uniform(1.0, 1.04)
+    density = {"fcc": math.sqrt(2), "bcc": 3 * math.sqrt(3) / 4}[kind] / nn**3
+    side = (n_target / density) ** (1 / 3)
+    box = freud.box.Box.cube(side)
+    seeds = box.make_absolute(rng.random((n_grains, 3)))
+    all_pos = []
+    for g in range(n_grains):
+        _, sites = _lattice(kind, int(8 * n_target), nn)
+        rot = random_quaternions(1, rng)[0]
+        sites = rowan.rotate(rot, sites - sites.mean(axis=0))
+        sites = sites[np.all(np.abs(sites) < 0.5 * side * 1.0, axis=1)] + seeds[g]
+        sites = box.wrap(sites)
+        # keep the sites whose nearest grain seed (minimum image) is g
+        d = np.stack([np.linalg.norm(box.wrap(sites - s), axis=1) for s in seeds], axis=1)
+        all_pos.append(sites[np.argmin(d, axis=1) == g])
+    pos = np.concatenate(all_pos)
+    aq = freud.locality.AABBQuery(box, pos)
+    nl = aq.query(pos, {"r_max": 0.75 * nn, "exclude_ii": True}).toNeighborList()
+    drop = np.zeros(len(pos), dtype=bool)
+    for a, b in zip(nl.query_point_indices, nl.point_indices, strict=True):
+        if a < b and not drop[a] and not drop[b]:
+            drop[b] = True
+    pos = pos[~drop]
+    lind = rng.uniform(0.03, 0.08)
+    pos = pos + rng.normal(0.0, lind * nn / math.sqrt(3), pos.shape)
+    return make_frame(box, box.wrap(pos), SPHERE_D, type_shapes=sphere_shapes())
+
+
+def sphere_monolayer(rng, finite: bool | None = None):
+    """Hexagonal monolayer of spheres in the xy plane of a box 4-8 diameters high, periodic in
+    plane or a finite island; Lindemann ratio 0.03-0.10, 0-8 % vacancies."""
+    finite = bool(rng.integers(2)) if finite is None else finite
+    nn = SPHERE_D * rng.uniform(1.0, 1.05)
+    xy, lx, ly = _hex_layer(int(rng.integers(14, 24)), 2 * int(rng.integers(8, 12)), nn)
+    pos = np.column_stack([xy - [0.5 * lx, 0.5 * ly], np.zeros(len(xy))])
+    lz = SPHERE_D * rng.uniform(4.0, 8.0)
+    box = freud.box.Box(lx, ly, lz)
+    if finite:
+        pos = pos[np.linalg.norm(pos[:, :2], axis=1) < 0.4 * min(lx, ly)]
+        box = freud.box.Box(1.5 * lx, 1.5 * ly, lz)
+    pos = pos[rng.random(len(pos)) >= rng.uniform(0.0, 0.08)]
+    lind = rng.uniform(0.03, 0.10)
+    pos = pos + rng.normal(0.0, lind * nn / math.sqrt(3), pos.shape)
+    return make_frame(box, box.wrap(pos), SPHERE_D, type_shapes=sphere_shapes())
+
+
+def platelet_monolayer(rng, kind: str | None = None):
+    """Square (or hexagonal) monolayer of flat-lying platelets: square lattice of square platelets
+    or triangular lattice of hexagonal ones, edge gaps 2-10 % of the width, tilts of 2-4
+    degrees, in-plane spins of 2-4 degrees, positional noise 3-6 % of the spacing."""
+    kind = kind or str(rng.choice(["square", "hex"]))
+    n = int(rng.integers(12, 20))
+    gap = rng.uniform(1.02, 1.10)
+    if kind == "square":
+        verts = square_platelet_vertices()
+        a = gap * PLATE_W
+        i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+        xy = np.column_stack([i.ravel() * a, j.ravel() * a])
+        lx = ly = n * a
+    else:
+        verts = hex_platelet_vertices()
+        a = gap * PLATE_W * math.sqrt(3) / 2
+        xy, lx, ly = _hex_layer(n, 2 * (n // 2), a)
+    pos = np.column_stack([xy - [0.5 * lx, 0.5 * ly], np.zeros(len(xy))])
+    pos[:, :2] += rng.normal(0.0, rng.uniform(0.03, 0.06) * a / math.sqrt(2), (len(pos), 2))
+    pos[:, 2] += rng.normal(0.0, 0.05 * PLATE_T, len(pos))
+    quats = _tilted_quats(len(pos), rng, rng.uniform(2, 4), rng.uniform(2, 4))
+    if kind == "hex":
+        quats = rowan.multiply(quats, rowan.from_axis_angle([0, 0, 1.0], np.pi / 6))
+    box = freud.box.Box(lx, ly, rng.uniform(4.0, 8.0) * PLATE_W)
+    return platelet_frame(box, box.wrap(pos), quats, verts)
+
+
+def glass(rng, n: int = 500):
+    """Amorphous packings: jammed (phi 0.64) or compressed below jamming (phi 0.58-0.62, the
+    glass range of hard spheres), monodisperse, polydisperse (cv 5-15 %) or a 50:50 binary
+    mixture with diameter ratio 1.4 (a standard glass former); some with thermal noise."""
+    mode = str(rng.choice(["mono", "poly", "binary"]))
+    phi = float(rng.choice([0.64, rng.uniform(0.58, 0.62)]))
+    seed = int(rng.integers(1 << 30))
+    r2 = np.random.default_rng(seed)
+    if mode == "mono":
+        diam = np.full(n, SPHERE_D)
+    elif mode == "poly":
+        cv = r2.uniform(0.05, 0.15)
+        diam = SPHERE_D * np.clip(r2.normal(1.0, cv, n), 1 - 2.5 * cv, 1 + 2.5 * cv)
+    else:
+        diam = np.where(r2.random(n) < 0.5, SPHERE_D, 1.4 * SPHERE_D) / 1.2
+    side = (np.pi / 6 * np.sum(diam**3) / phi) ** (1 / 3)
+    box = freud.box.Box.cube(side)
+    pos = box.make_absolute(r2.random((n, 3)))
+    pos, _ = relax_overlaps(box, pos, diam, max_rounds=8)
+    if rng.random() < 0.5:
+        pos = pos + r2.normal(0.0, 0.03 * SPHERE_D, pos.shape)
+    return make_frame(box, box.wrap(pos), diam, type_shapes=sphere_shapes())
+
+
+def gapped_platelet_stack(rng, kind: str | None = None, finite: bool | None = None):
+    """Lamellar stack of platelets whose neighbouring layers are separated by a gap of 0.2-0.4
+    platelet widths (ligand-filled), liquid-like within each layer, tilts of 4-8 degrees
+    (nematic order 0.97-0.99); periodic, or a finite slab tilted in a larger box with a dilute
+    vapour."""
+    kind = kind or str(rng.choice(["square", "hex"]))
+    finite = bool(rng.integers(2)) if finite is None else finite
+    verts = square_platelet_vertices() if kind == "square" else hex_platelet_vertices()
+    disk = 2.0 * np.linalg.norm(verts[:, :2], axis=1).max()
+    gap = rng.uniform(0.2, 0.4) * PLATE_W
+    c = PLATE_T + gap
+    n_layers = int(rng.integers(8, 14))
+    per_layer = int(rng.integers(30, 60))
+    side, xy = liquid_layers(
+        n_layers, per_layer, rng.uniform(0.5, 0.65), disk, int(rng.integers(1 << 30))
+    )
+    layers = [
+        np.column_stack([xy[k], k * c + rng.normal(0.0, 0.05 * c, per_layer)])
+        for k in range(n_layers)
+    ]
+    pos = np.concatenate(layers) - [0.0, 0.0, 0.5 * (n_layers - 1) * c]
+    quats = _tilted_quats(len(pos), rng, rng.uniform(4.0, 8.0), None)
+    if not finite:
+        box = freud.box.Box(side, side, n_layers * c)
+        return platelet_frame(box, box.wrap(pos), quats, verts)
+    # finite slab: keep a disc of the stack, tilt it, put it in a larger box with a vapour
+    axis = rng.normal(size=3)
+    rot = rowan.from_axis_angle(axis / np.linalg.norm(axis), np.deg2rad(rng.uniform(20, 70)))
+    pos = rowan.rotate(rot, pos)
+    quats = rowan.multiply(rot, quats)
+    circ = circumsphere_diameter(verts)
+    big = 2.0 * np.abs(pos).max() + 3 * circ
+    box = freud.box.Box.cube(big)
+    n_vap = int(rng.integers(0, 30))
+    vap = rsa(box, pos, n_vap, circ, rng, fixed_min_dist=1.5 * circ)
+    pos = np.vstack([pos, vap])
+    quats = np.vstack([quats, random_quaternions(n_vap, rng)])
+    return platelet_frame(box, box.wrap(pos), quats, verts)
+
+
+def gapped_sphere_lamellae(rng):
+    """Lamellar stack of liquid-like sphere layers with gaps of 0.2-0.4 diameters between
+    layers (spacing 1.2-1.4 d), periodic."""
+    gap = rng.uniform(0.2, 0.4) * SPHERE_D
+    spacing = SPHERE_D + gap
+    n_layers = int(rng.integers(8, 12))
+    per_layer = int(rng.integers(60, 100))
+    side, xy = liquid_layers(
+        n_layers, per_layer, rng.uniform(0.55, 0.65), SPHERE_D, int(rng.integers(1 << 30))
+    )
+    pos = np.concatenate(
+        [
+            np.column_stack([xy[k], k * spacing + rng.normal(0.0, 0.05 * spacing, per_layer)])
+            for k in range(n_layers)
+        ]
+    )
+    box = freud.box.Box(side, side, n_layers * spacing)
+    return make_frame(box, box.wrap(pos), SPHERE_D, type_shapes=sphere_shapes())
+
+
+def dilute_fluid(rng):
+    """Hard-sphere fluid (phi 0.01-0.15, some polydisperse) or platelet gas (phi 0.01-0.06)."""
+    if rng.random() < 0.6:
+        phi = rng.uniform(0.01, 0.15)
+        box, pos = random_fluid(int(rng.integers(400, 800)), phi, seed=int(rng.integers(1 << 30)))
+        return make_frame(box, pos, SPHERE_D, type_shapes=sphere_shapes())
+    kind = str(rng.choice(["square", "hex"]))
+    return platelet_frame(
+        *platelet_gas(
+            int(rng.integers(300, 500)), rng.uniform(0.01, 0.06), kind, int(rng.integers(1 << 30))
+        )
+    )
+
+
+#: Families of calibration structures: name -> (expected label, builder(rng) -> Frame).
+FAMILIES = {
+    "defective crystal": ("crystalline", defective_crystal),
+    "stacking faults": ("crystalline", stacking_faulted),
+    "polycrystal": ("crystalline", polycrystal),
+    "sphere monolayer": ("crystalline", sphere_monolayer),
+    "platelet monolayer": ("crystalline", platelet_monolayer),
+    "glass / jammed": ("rcp", glass),
+    "gapped platelet stack": ("layered", gapped_platelet_stack),
+    "gapped sphere lamellae": ("layered", gapped_sphere_lamellae),
+    "dilute fluid": ("dispersed", dilute_fluid),
+}
+
+
+def family_samples(seed: int, per_family: int = 3) -> list:
+    """``per_family`` references of every family drawn with generator ``seed``."""
+    out = []
+    for f, (name, (expected, build)) in enumerate(FAMILIES.items()):
+        for k in range(per_family):
+            rng = np.random.default_rng([seed, f, k])
+            out.append(Reference(f"{name} #{k}", expected, build(rng)))
+    return out

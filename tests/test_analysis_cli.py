@@ -13,6 +13,7 @@ from pathlib import Path
 
 import _references as refs
 import gsd.hoomd
+import numpy as np
 import pytest
 
 import analysis
@@ -89,7 +90,56 @@ def test_analyze_trajectory_writes_json_atomically(nucleation_gsd, tmp_path):
     assert [row["frame"] for row in on_disk["timeseries"]] == [0, 2]
     assert on_disk["first_occurrence"]["dispersed"]["frame"] == 0
     assert on_disk["thresholds"]["solid_fraction"] == 0.5
-    assert sorted(p.name for p in out.parent.iterdir()) == ["analysis.json"]
+    # no temporary files left; the per-body results of the analysed frames beside the JSON
+    assert sorted(p.name for p in out.parent.iterdir()) == ["analysis.bodies.npz", "analysis.json"]
+
+
+@pytest.mark.slow
+def test_per_body_results_are_stored_and_reused(nucleation_gsd, tmp_path, monkeypatch):
+    import shutil
+
+    from analysis import perbody
+    from visualize import render
+
+    gsd_path = shutil.copy(nucleation_gsd, tmp_path / "trajectory.gsd")
+    out = tmp_path / "analysis.json"
+    analyze_trajectory(gsd_path, out, stride=2)
+    npz = perbody.per_body_path(out)
+    assert perbody.stored_frames(npz, gsd_path) == [0, 2]
+    stored = perbody.load_frame(npz, gsd_path, 2)
+    _, frame = analysis.read_frame(gsd_path, 2)
+    desc, per = analysis.compute_descriptors(frame, per_body=True)
+    fresh = perbody.frame_record(per, desc.step)
+    for name in perbody.FIELDS:
+        np.testing.assert_array_equal(stored[name], fresh[name], err_msg=name)
+    assert perbody.load_frame(npz, gsd_path, 1) is None  # not analysed
+    # box-filling FCC: one aggregate, every body solid-like, layers along (111)
+    assert np.all(stored["aggregate_id"] == 0) and np.all(stored["solid"])
+    assert stored["layer_index"].min() == 0 and stored["layer_index"].max() >= 5
+
+    # the pictures use the stored results instead of analysing the frame again
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("frame analysed again")
+
+    monkeypatch.setattr(analysis, "compute_descriptors", no_analysis)
+    bodies = render.bodies_from_frame(frame)
+    member = render.membership(frame, bodies, stored)
+    assert member.n_aggregates == 1 and len(member.bonds) == np.count_nonzero(
+        per.network.i < per.network.j
+    )
+    render.render_final_frame(gsd_path, tmp_path / "s.png", tmp_path / "a.png", per_body=npz)
+    render.render_movie(gsd_path, tmp_path / "m.gif", per_body=npz)
+    monkeypatch.undo()
+
+    # a changed trajectory makes the archive stale; a truncated archive is ignored
+    with gsd.hoomd.open(str(gsd_path), "a") as traj:
+        traj.append(frame)
+    assert perbody.load_frame(npz, gsd_path, 2) is None
+    analyze_trajectory(gsd_path, out, stride=2)
+    assert perbody.load_frame(npz, gsd_path, 2) is not None
+    npz.write_bytes(npz.read_bytes()[:200])
+    assert perbody.load_frame(npz, gsd_path, 2) is None
+    assert perbody.stored_frames(npz, gsd_path) == []
 
 
 def test_analyze_trajectory_failure_leaves_previous_output(tmp_path):

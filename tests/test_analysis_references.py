@@ -202,7 +202,7 @@ def test_reference_confidence(classified):
 
 
 def test_descriptor_ranges_by_label(classified):
-    """Literature anchors hold on the references (SCIENCE.md, 'Classifier references')."""
+    """Literature anchors hold on the references (docs/classifier.md)."""
     for ref, r in classified:
         d = r.descriptors
         if ref.expected == "dispersed":

@@ -171,6 +171,14 @@ def _time_info(job) -> dict[str, Any]:
     }
 
 
+def _per_body(job) -> str | None:
+    """Per-body archive written with ``analysis.json`` (reused instead of analysing again)."""
+    from analysis.perbody import per_body_path
+
+    path = per_body_path(job.fn(ANALYSIS_JSON))
+    return str(path) if path.exists() else None
+
+
 def render(job) -> None:
     """Draw ``structure.png`` and ``aggregate.png`` from the last frame of the trajectory."""
     from .render import render_final_frame
@@ -181,6 +189,7 @@ def render(job) -> None:
         job.fn(AGGREGATE_PNG),
         dt=_time_info(job)["dt"],
         title=describe_statepoint(job.cached_statepoint),
+        per_body=_per_body(job),
     )
 
 
@@ -189,7 +198,11 @@ def animate(job, max_frames: int = 20) -> None:
     from .render import render_movie
 
     render_movie(
-        job.fn(TRAJECTORY_GSD), job.fn(MOVIE_GIF), max_frames=max_frames, dt=_time_info(job)["dt"]
+        job.fn(TRAJECTORY_GSD),
+        job.fn(MOVIE_GIF),
+        max_frames=max_frames,
+        dt=_time_info(job)["dt"],
+        per_body=_per_body(job),
     )
 
 

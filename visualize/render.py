@@ -219,7 +219,7 @@ def _ranked_components(n: int, bonds: np.ndarray) -> np.ndarray:
     return rank[comp]
 
 
-def membership(frame: gsd.hoomd.Frame, bodies: Bodies) -> Membership:
+def membership(frame: gsd.hoomd.Frame, bodies: Bodies, stored: dict | None = None) -> Membership:
     """Aggregates, contacts and solid-like bonds of a frame from the structure analysis.
 
     Parameters
@@ -228,39 +228,55 @@ def membership(frame: gsd.hoomd.Frame, bodies: Bodies) -> Membership:
         The frame.
     bodies : Bodies
         Its bodies (:func:`bodies_from_frame`); results are mapped to their indices.
+    stored : dict, optional
+        Per-body record of this frame written by :func:`analysis.analyze_trajectory`
+        (:func:`analysis.perbody.load_frame`); the frame is analysed only when it is None.
 
     Returns
     -------
     Membership
         Per-body results of :func:`analysis.compute_descriptors`.
     """
-    import analysis
+    if stored is None:
+        import analysis
+        from analysis import perbody
 
-    _, per = analysis.compute_descriptors(frame, per_body=True)
+        desc, per = analysis.compute_descriptors(frame, per_body=True)
+        stored = perbody.frame_record(per, desc.step)
     n = bodies.n
     lookup = np.full(int(bodies.particle_index.max()) + 1, -1)
     lookup[bodies.particle_index] = np.arange(n)
-    src = np.asarray(per.system.particle_index)
+    src = np.asarray(stored["particle_index"])
     inside = src < len(lookup)
     mine = np.full(len(src), -1)
     mine[inside] = lookup[src[inside]]
     ok = mine >= 0
 
     aggregate_id = np.full(n, -1)
-    aggregate_id[mine[ok]] = np.asarray(per.aggregation.aggregate_id)[ok]
+    aggregate_id[mine[ok]] = np.asarray(stored["aggregate_id"])[ok]
     solid = np.zeros(n, dtype=int)
-    counts = np.asarray(per.bond_order.solid_bonds).reshape(len(src), -1).max(axis=1)
+    counts = np.asarray(stored["solid_bonds"]).reshape(len(src), -1).max(axis=1)
     solid[mine[ok]] = counts[ok]
-    i = mine[np.asarray(per.network.i, dtype=np.int64)]
-    j = mine[np.asarray(per.network.j, dtype=np.int64)]
-    pairs = (i >= 0) & (j >= 0) & (i < j)
-    bonds = np.column_stack([i[pairs], j[pairs]]).astype(np.int64).reshape(-1, 2)
+    pairs_in = np.asarray(stored["bonds"], dtype=np.int64).reshape(-1, 2)
+    i, j = mine[pairs_in[:, 0]], mine[pairs_in[:, 1]]
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    pairs = (lo >= 0) & (lo != hi)
+    bonds = np.column_stack([lo[pairs], hi[pairs]]).astype(np.int64).reshape(-1, 2)
     return Membership(
         aggregate_id=aggregate_id,
         cluster_id=_ranked_components(n, bonds),
         solid_bonds=solid,
         bonds=bonds,
     )
+
+
+def _stored(per_body: str | os.PathLike | None, gsd_path, frame: int) -> dict | None:
+    """Stored per-body record of ``frame`` (non-negative), or None."""
+    if per_body is None:
+        return None
+    from analysis import perbody
+
+    return perbody.load_frame(per_body, gsd_path, frame)
 
 
 def cluster_colors(member: Membership, free_alpha: float = 0.45) -> np.ndarray:
@@ -751,8 +767,10 @@ def render_final_frame(
     aggregate_path: str | os.PathLike,
     dt: float | None = None,
     title: str | None = None,
+    per_body: str | os.PathLike | None = None,
 ) -> tuple[Path, Path]:
-    """Both pictures of the last frame of a trajectory (analysed once).
+    """Both pictures of the last frame of a trajectory (analysed once, or not at all when its
+    per-body results are stored).
 
     Parameters
     ----------
@@ -764,15 +782,20 @@ def render_final_frame(
         Time step [τ].
     title : str, optional
         Heading of the whole-box picture.
+    per_body : str or os.PathLike, optional
+        Per-body archive of :func:`analysis.analyze_trajectory` (``analysis.bodies.npz``);
+        used when it holds the last frame of this version of the trajectory.
 
     Returns
     -------
     tuple of pathlib.Path
         The two files.
     """
+    with gsd.hoomd.open(os.fspath(gsd_path), "r") as traj:
+        last = len(traj) - 1
     frame = read_frame(gsd_path, -1)
     bodies = bodies_from_frame(frame)
-    member = membership(frame, bodies)
+    member = membership(frame, bodies, _stored(per_body, gsd_path, last))
     return (
         render_structure(frame, structure_path, dt=dt, title=title, member=member),
         render_aggregate(frame, aggregate_path, dt=dt, member=member),
@@ -788,8 +811,13 @@ def render_movie(
     size_in: float = 4.5,
     dpi: int = 80,
     view: tuple[float, float] = DEFAULT_VIEW,
+    per_body: str | os.PathLike | None = None,
 ) -> Path:
     """Animated GIF of a trajectory, every body coloured by aggregate in each frame.
+
+    When a per-body archive of :func:`analysis.analyze_trajectory` is given and fresh, the movie
+    shows (up to ``max_frames`` of) the frames it holds, which are not analysed again; otherwise
+    frames evenly spaced over the trajectory are analysed one by one.
 
     Parameters
     ----------
@@ -809,6 +837,8 @@ def render_movie(
         Resolution [dots per inch].
     view : tuple of float
         Camera elevation and azimuth [degrees].
+    per_body : str or os.PathLike, optional
+        Per-body archive (``analysis.bodies.npz``).
 
     Returns
     -------
@@ -823,6 +853,14 @@ def render_movie(
         if n == 0:
             raise RenderError(f"{gsd_path} holds no frame")
         picks = np.unique(np.linspace(0, n - 1, min(max_frames, n)).round().astype(int))
+        stored_frames: list[int] = []
+        if per_body is not None:
+            from analysis import perbody
+
+            stored_frames = [f for f in perbody.stored_frames(per_body, gsd_path) if f < n]
+        if len(stored_frames) >= 2:
+            keep = np.linspace(0, len(stored_frames) - 1, min(max_frames, len(stored_frames)))
+            picks = np.unique(np.asarray(stored_frames)[keep.round().astype(int)])
         fig = plt.figure(figsize=(size_in, size_in))
         writer = PillowWriter(fps=fps)
         try:
@@ -835,7 +873,7 @@ def render_movie(
                         draw_structure(
                             fig,
                             bodies,
-                            membership(frame, bodies),
+                            membership(frame, bodies, _stored(per_body, gsd_path, int(k))),
                             view,
                             dt,
                             title=f"{bodies.n} {bodies.shape_names()}",
