@@ -146,7 +146,7 @@ def test_parents_convert_into_attractive_products():
 def table_cache(tmp_path_factory):
     """Pair tables of :data:`FAST`, computed once for this module's tests."""
     path = tmp_path_factory.mktemp("pair_tables")
-    build_model(resolve(normalize(FAST)), table_cache=str(path)).pair_table
+    assert build_model(resolve(normalize(FAST)), table_cache=str(path)).pair_table.on
     return path
 
 
