@@ -18,7 +18,13 @@ from mesocrystal.model.interactions import (
     random_quaternions,
     reduced_second_virial,
 )
-from mesocrystal.model.pair_table import PairTable, build_pair_table, table_key
+from mesocrystal.model.pair_table import (
+    N_ORIENTATIONS,
+    PairTable,
+    build_pair_table,
+    orientation_averaged_potential,
+    table_key,
+)
 from mesocrystal.model.parameters import MAX_INSERTION_PACKING, ModelParameters
 from mesocrystal.model.reaction import Reaction
 from mesocrystal.model.shapes import BodyShape, make_shape
@@ -155,6 +161,23 @@ class Model:
                     self._table.save(path, key)
         return self._table
 
+    def _reference_pair(self):
+        """Pair functions (attraction on, off) of the reference type with itself; from the
+        full table when it exists, else computed alone (a report needs only this pair)."""
+        t = self.reference_type
+        if self._table is None and self.table_cache is None:
+            args = (self.shapes[t], self.shapes[t], self.potential, self.kT)
+            attract = self.type_attractive[t] and self.potential.epsilon != 0.0
+            seed = 1001 * t
+            n = N_ORIENTATIONS
+            return (
+                orientation_averaged_potential(*args, attractive=attract, seed=seed),
+                orientation_averaged_potential(
+                    *args, attractive=False, n_orientations=max(8, n // 2), seed=seed
+                ),
+            )
+        return self.pair_table.get(t, t, True), self.pair_table.get(t, t, False)
+
     @property
     def reference_type(self) -> int:
         """The type that characterises the pair thermodynamics: the median product class."""
@@ -197,11 +220,9 @@ class Model:
         t = self.reference_type
         shape = self.shapes[t]
         if self.single_particle:
-            on = self.pair_table.get(t, t, True)
+            on, off = self._reference_pair()
             energy, distance = on.minimum
-            b2 = table_second_virial(on, self.kT) / table_second_virial(
-                self.pair_table.get(t, t, False), self.kT
-            )
+            b2 = table_second_virial(on, self.kT) / table_second_virial(off, self.kT)
         else:
             energy, distance = face_contact_energy(shape, self.potential)
             n = (60, 200) if accurate else (30, 60)
