@@ -74,9 +74,11 @@ def sensitivity_points(scale: str = "cpu") -> list[dict]:
         "seed": 0,
     }
     points = [dict(base)]
-    for name in _conditions.CALIBRATED:
+    for name, (low, high, _) in _conditions.CALIBRATED.items():
         for factor in (0.7, 1.3):
-            value = round(_conditions.MAPPING[name] * factor, 6)
+            # Within the coefficient's allowed range (packing_fraction_ref: +5 % is the most
+            # at which the parents can still be placed).
+            value = round(min(max(_conditions.MAPPING[name] * factor, low), high), 6)
             points.append({**base, "coefficients": {name: value}})
     return points
 

@@ -177,8 +177,9 @@ CALIBRATED: dict[str, tuple[float, float, str]] = {
     ),
     "packing_fraction_ref": (
         0.02,
-        0.3,
-        "model choice: a region where particles meet; the probe runs crystallised there",
+        0.105,
+        "model choice: a region where particles meet (up to 0.105: the parents occupy 2.8 "
+        "times the product volume and must still be placed at random)",
     ),
 }
 

@@ -422,6 +422,17 @@ def reaction_classes(params: ModelParameters) -> tuple:
     )
 
 
+def parent_packing_fraction(params: ModelParameters) -> float:
+    """Packing fraction of the parent particles at the start of a reaction run."""
+    parent_cores, counts, product_cores, weights = reaction_classes(params)
+    env = params.shell_nm
+    v_par = np.pi / 6.0 * (parent_cores + env) ** 3
+    v_pro = np.pi / 6.0 * (product_cores + env) ** 3
+    volume = params.N_reference * float(np.dot(weights, v_pro)) / params.packing_fraction
+    volume *= params.N / params.N_reference
+    return float(np.dot(counts, v_par)) / volume
+
+
 def build_model(params: ModelParameters, table_cache: str | None = None) -> Model:
     """Build the model system of a state point.
 
