@@ -76,8 +76,7 @@ def sensitivity_points(scale: str = "cpu") -> list[dict]:
     points = [dict(base)]
     for name, (low, high, _) in _conditions.CALIBRATED.items():
         for factor in (0.7, 1.3):
-            # Within the coefficient's allowed range (packing_fraction_ref: +5 % is the most
-            # at which the parents can still be placed).
+            # Kept within the coefficient's allowed range.
             value = round(min(max(_conditions.MAPPING[name] * factor, low), high), 6)
             points.append({**base, "coefficients": {name: value}})
     return points

@@ -41,10 +41,9 @@ The mapping, step by step:
    A poorer solvent for the ligand (larger :math:`\\chi`) expels solvent from between the
    shells and strengthens the ligand-mediated attraction. Parent particles do not attract.
 5. **Concentration** (relative to the paper's reaction mixture, 1.0): the simulation box is a
-   fixed volume of the reaction mixture, sized so that the fully converted product at the
-   paper's concentration fills the packing fraction :math:`\\phi_\\mathrm{ref}`; a state point
-   at relative concentration :math:`c` holds :math:`c` times as many particles in the same
-   volume (product packing fraction :math:`\\phi_\\mathrm{ref}\\,c`).
+   fixed volume of the reaction mixture in which the parent particles at the paper's
+   concentration fill the packing fraction :math:`\\phi_\\mathrm{ref}`; a state point at
+   relative concentration :math:`c` holds :math:`c` times as many particles in the same volume.
 6. **Viscosity** sets the Langevin friction (damping time inversely proportional to the
    viscosity, 1 tau in toluene at 25 C) and the mapping of simulated to physical time for
    diffusion (:func:`physical_time_per_tau`).
@@ -128,8 +127,9 @@ MAPPING = {
     "epsilon_ligand": 0.26,
     # Increase of the site attraction per unit chi [kT_ref] (*calibrated*).
     "epsilon_per_chi": 0.72,
-    # Packing fraction of the fully converted product at the paper's concentration (model
-    # choice: the simulation box is a region of the mixture where particles meet).
+    # Packing fraction of the parent suspension at the paper's concentration (model choice:
+    # the simulation box is a region of the mixture where particles meet). The products of
+    # the one-to-one conversion fill about 0.36 of that (smaller cores).
     "packing_fraction_ref": 0.10,
     # Langevin damping time in toluene at 25 C [tau] (model choice; statics do not depend
     # on it, dynamics are mapped through physical_time_per_tau).
@@ -177,9 +177,8 @@ CALIBRATED: dict[str, tuple[float, float, str]] = {
     ),
     "packing_fraction_ref": (
         0.02,
-        0.105,
-        "model choice: a region where particles meet (up to 0.105: the parents occupy 2.8 "
-        "times the product volume and must still be placed at random)",
+        0.3,
+        "model choice: packing fraction of the parent suspension in the region simulated",
     ),
 }
 

@@ -28,10 +28,6 @@ STAGE_SHAPE = {"nanoparticles": "sphere", "platelets": "platelet"}
 #: reliably reaches for the shapes of this model (random sequential adsorption of spheres
 #: saturates at 0.38; Widom, J. Chem. Phys. 44, 3888 (1966)).
 MAX_INSERTION_PACKING = 0.35
-#: Largest packing fraction of the polydisperse parent particles of the reaction at which
-#: random insertion (largest first) reliably succeeds; measured: 0.28 places 2,000 parents,
-#: 0.37 fails.
-MAX_PARENT_PACKING = 0.30
 
 
 class StatePointError(ValueError):
@@ -376,17 +372,6 @@ def _check_geometry(p: ModelParameters) -> None:
             f"{p.site_diameter_nm} nm sites are larger than the smallest sphere's envelope "
             f"({smallest + p.shell_nm:.2f} nm); lower site_diameter_nm or polydispersity",
         )
-    if p.reaction is not None:
-        from mesocrystal.model.system import parent_packing_fraction
-
-        parent_phi = parent_packing_fraction(p)
-        if parent_phi > MAX_PARENT_PACKING:
-            raise StatePointError(
-                "concentration",
-                f"the parent particles would fill {parent_phi:.3f} of the box, above "
-                f"{MAX_PARENT_PACKING} (random insertion of the polydisperse parents fails); "
-                "lower concentration or coefficients.packing_fraction_ref",
-            )
     limit = max_packing_fraction(p)
     if p.packing_fraction > limit:
         name = "concentration" if p.environment else "packing_fraction"

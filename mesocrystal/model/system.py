@@ -422,17 +422,6 @@ def reaction_classes(params: ModelParameters) -> tuple:
     )
 
 
-def parent_packing_fraction(params: ModelParameters) -> float:
-    """Packing fraction of the parent particles at the start of a reaction run."""
-    parent_cores, counts, product_cores, weights = reaction_classes(params)
-    env = params.shell_nm
-    v_par = np.pi / 6.0 * (parent_cores + env) ** 3
-    v_pro = np.pi / 6.0 * (product_cores + env) ** 3
-    volume = params.N_reference * float(np.dot(weights, v_pro)) / params.packing_fraction
-    volume *= params.N / params.N_reference
-    return float(np.dot(counts, v_par)) / volume
-
-
 def build_model(params: ModelParameters, table_cache: str | None = None) -> Model:
     """Build the model system of a state point.
 
@@ -463,13 +452,10 @@ def build_model(params: ModelParameters, table_cache: str | None = None) -> Mode
         names = [f"Ag{k}" for k in range(n_par)] + [f"AgAu{k}" for k in range(len(product_cores))]
         attractive = [False] * n_par + [True] * len(product_cores)
         typeid = rng.permutation(np.repeat(np.arange(n_par), parent_counts)).astype(np.int64)
-        product_volume = float(np.dot(weights, [s.envelope_volume for s in shapes[n_par:]]))
-        volume = (
-            params.N_reference
-            * product_volume
-            / params.packing_fraction
-            * (params.N / params.N_reference)
-        )
+        # The box is a fixed volume of the reaction mixture in which the parents fill
+        # packing_fraction (= packing_fraction_ref x concentration).
+        parent_volume = float(np.dot(parent_counts, [s.envelope_volume for s in shapes[:n_par]]))
+        volume = parent_volume / params.packing_fraction
         reaction = Reaction(
             rate_per_tau=params.reaction["rate_per_tau"],
             parent_types=tuple(range(n_par)),
