@@ -4,7 +4,9 @@ Usage::
 
     python init.py                      # the default study (paper conditions, small systems)
     python init.py quick                # tiny systems for tests and a first look
-    python init.py paper --replicas 3   # the paper's three conditions, production size
+    python init.py paper                # the reproduction study: 4 conditions x 5 replicas
+    python init.py paper --scale gpu    # the same at production size for HOOMD-blue on GPUs
+    python init.py sensitivity          # each calibrated coefficient moved by -30 % / +30 %
     python init.py grid.yaml            # state points from a YAML/JSON file
 
 A grid file holds either a list of state points or a mapping with ``grid`` (field -> list
@@ -26,17 +28,66 @@ from pathlib import Path
 import signac
 
 from mesocrystal.engines import ENGINE_NAMES
+from mesocrystal.model import conditions as _conditions
 from mesocrystal.model.parameters import StatePointError, normalize
 
+#: The paper's microenvironments (Bose et al., Nanoscale 2025, 17, 803): mesocrystals in
+#: toluene at 45 C, precipitation in dichloromethane at room temperature, nearly no change in
+#: toluene at room temperature, and toluene at 45 C at ten-fold dilution.
 PAPER_CONDITIONS = [
     {"solvent": "toluene", "temperature_C": 45.0},
     {"solvent": "dichloromethane", "temperature_C": 25.0},
     {"solvent": "toluene", "temperature_C": 25.0},
+    {"solvent": "toluene", "temperature_C": 45.0, "concentration": 0.1},
 ]
+PAPER_SEEDS = range(5)
+
+#: Run sizes of the reproduction study. ``cpu``: the whole study (20 jobs) within 45 minutes
+#: on 2 CPU cores with LAMMPS; ``gpu``: production size for HOOMD-blue. The run covers six
+#: reaction half-times of toluene at 45 C, ``steps = 6 * S * tau_D / dt`` with
+#: tau_D = 2.25 tau, and the time-scale separation S is at or beyond the value where the
+#: outcome stops changing (docs/mechanism.md).
+SCALES = {
+    "cpu": {"N": 2000, "time_scale_separation": 100.0, "steps": 270_000},
+    "gpu": {"N": 50_000, "time_scale_separation": 400.0, "steps": 1_080_000},
+}
+
+
+def paper_points(scale: str = "cpu") -> list[dict]:
+    """State points of the reproduction study (every condition x :data:`PAPER_SEEDS`)."""
+    size = SCALES[scale]
+    return [
+        {**c, "stage": "nanoparticles", "randomize_steps": 2_000, **size, "seed": seed}
+        for c in PAPER_CONDITIONS
+        for seed in PAPER_SEEDS
+    ]
+
+
+def sensitivity_points(scale: str = "cpu") -> list[dict]:
+    """Toluene at 45 C with each calibrated coefficient at 70 % and 130 % of its value."""
+    base = {
+        "solvent": "toluene",
+        "temperature_C": 45.0,
+        "stage": "nanoparticles",
+        "randomize_steps": 2_000,
+        **SCALES[scale],
+        "seed": 0,
+    }
+    points = [dict(base)]
+    for name, (low, high, _) in _conditions.CALIBRATED.items():
+        for factor in (0.7, 1.3):
+            # Kept within the coefficient's allowed range.
+            value = round(min(max(_conditions.MAPPING[name] * factor, low), high), 6)
+            points.append({**base, "coefficients": {name: value}})
+    return points
+
 
 PRESETS = {
-    # The paper's three microenvironments, small enough for a laptop in minutes.
-    "default": [{**c, "N": 64, "steps": 40_000, "seed": 0} for c in PAPER_CONDITIONS],
+    # The paper's microenvironments, small enough for a first look in minutes.
+    "default": [
+        {**c, "N": 300, "steps": 60_000, "time_scale_separation": 20.0, "seed": 0}
+        for c in PAPER_CONDITIONS[:3]
+    ],
     # Tiny systems for tests and a first look (seconds).
     "quick": [
         {"shape": "sphere", "N": 16, "steps": 400, "randomize_steps": 100, "epsilon_kT": 0.3},
@@ -50,8 +101,8 @@ PRESETS = {
             "packing_fraction": 0.05,
         },
     ],
-    # The paper's conditions at production size; replicas differ by seed.
-    "paper": [{**c, "N": 512, "steps": 500_000} for c in PAPER_CONDITIONS],
+    "paper": paper_points,
+    "sensitivity": sensitivity_points,
 }
 
 
@@ -71,10 +122,11 @@ def expand_grid(spec) -> list[dict]:
     ]
 
 
-def load(source: str, replicas: int) -> list[dict]:
+def load(source: str, replicas: int, scale: str = "cpu") -> list[dict]:
     """State points of a preset name or a grid file, with replica seeds."""
     if source in PRESETS:
-        points = [dict(sp) for sp in PRESETS[source]]
+        preset = PRESETS[source]
+        points = [dict(sp) for sp in (preset(scale) if callable(preset) else preset)]
     else:
         path = Path(source)
         if not path.exists():
@@ -103,6 +155,12 @@ def main(argv=None) -> int:
         help=f"preset ({', '.join(PRESETS)}) or a YAML/JSON grid file",
     )
     parser.add_argument("--replicas", type=int, default=1, help="seeds per state point")
+    parser.add_argument(
+        "--scale",
+        choices=tuple(SCALES),
+        default="cpu",
+        help="run size of the paper and sensitivity presets (default cpu)",
+    )
     parser.add_argument("--engine", choices=ENGINE_NAMES, help="engine for this study")
     parser.add_argument("--frames", type=int, help="trajectory frames per run (default 50)")
     parser.add_argument("--root", default=".", help="project directory (default: here)")
@@ -111,7 +169,7 @@ def main(argv=None) -> int:
         parser.error("--replicas must be at least 1")
 
     try:
-        points = load(args.source, args.replicas)
+        points = load(args.source, args.replicas, args.scale)
         statepoints = [normalize(sp) for sp in points]  # validate all before writing
     except StatePointError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -239,8 +239,11 @@ def _run(
     state, steps_on_disk = ranks.bcast((state, steps_on_disk))
 
     start_step = state.step
-    engine = engine_cls(model, state, _segment_seed(params.seed, state.step))
-    mass, inertia = model.mass, model.moment_inertia
+    engine = engine_cls.for_model(model)(model, state, _segment_seed(params.seed, state.step))
+    reaction = model.reaction
+    typeid = np.asarray(state.typeid, dtype=np.int64).copy()
+    masses = np.array([s.mass for s in model.shapes])
+    inertias = np.array([s.moment_inertia for s in model.shapes])
     tps = 0.0
     n_frames = len(steps_on_disk)
     try:
@@ -250,7 +253,7 @@ def _run(
 
             def write_frame(st: BodyState, last_tps: float, checkpoint: bool) -> None:
                 nonlocal n_frames, last_frame
-                t_tr, t_rot = kinetic_temperatures(st, mass, inertia)
+                t_tr, t_rot = kinetic_temperatures(st, masses[st.typeid], inertias[st.typeid])
                 pe = engine.potential_energy()
                 log = {
                     "potential_energy": pe,
@@ -261,6 +264,9 @@ def _run(
                     "stage": 0.0 if st.step < params.randomize_steps else 1.0,
                     "tps": last_tps,
                 }
+                if reaction is not None:
+                    log["conversion"] = reaction.converted_fraction(st.typeid)
+                    log["reaction_time_tau"] = reaction.time(st.step)
                 n_frames += 1
                 if not ranks.root:
                     return
@@ -281,6 +287,8 @@ def _run(
                 stop_at = min(next_frame, total)
                 if step < params.randomize_steps:
                     stop_at = min(stop_at, params.randomize_steps)
+                if reaction is not None:
+                    stop_at = min(stop_at, reaction.next_draw_step(step))
                 engine.set_attraction(step >= params.randomize_steps)
                 elapsed = clock() - t_start
                 chunk_estimate = (stop_at - step) / tps if tps > 0 else 0.0
@@ -291,6 +299,10 @@ def _run(
                 engine.run(stop_at - step)
                 tps = (stop_at - step) / max(clock() - t0, 1e-9)
                 step = stop_at
+                if reaction is not None and reaction.is_draw_step(step):
+                    index, new_type = reaction.draw(typeid, step)
+                    typeid[index] = new_type
+                    engine.set_types(index, new_type)
                 if step % period == 0 or step == total:
                     since_checkpoint += 1
                     checkpoint = since_checkpoint >= checkpoint_every or step == total
@@ -304,9 +316,14 @@ def _run(
                         or (10 * step // total > 10 * last_step // total)
                     ):
                         eta = (total - step) / tps if tps > 0 else float("nan")
+                        converted = (
+                            f", {100.0 * reaction.converted_fraction(typeid):.0f} % converted"
+                            if reaction is not None
+                            else ""
+                        )
                         say(
                             f"step {step}/{total} ({100.0 * step / total:.0f} %), "
-                            f"{tps:.0f} steps/s, ETA {eta:.0f} s"
+                            f"{tps:.0f} steps/s, ETA {eta:.0f} s{converted}"
                         )
                         last_report, last_step = now, step
                 received = ranks.bcast(stop.signal)

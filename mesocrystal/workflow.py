@@ -32,9 +32,46 @@ from mesocrystal.model.system import Model, build_model
 logger = logging.getLogger(__name__)
 
 
+#: Directory (under the project root) where pair tables are cached by content hash, so
+#: replicas of a state point compute their single-particle potentials once.
+TABLE_CACHE = "pair_tables"
+
+
 def model_of(job) -> Model:
     """The model system of a job's state point."""
-    return build_model(resolve(job.cached_statepoint))
+    cache = None
+    project = getattr(job, "project", None)
+    if project is not None:
+        cache = os.path.join(project.path, TABLE_CACHE)
+    return build_model(resolve(job.cached_statepoint), table_cache=cache)
+
+
+def reaction_record(job, model: Model) -> dict | None:
+    """``job.doc["reaction"]``: rate, half-times, time-scale separation and the conversion
+    against time read from the trajectory log (``log/mesocrystal/conversion``)."""
+    p = model.params
+    if p.reaction is None:
+        return None
+    record = {
+        "rate_per_tau": float(p.reaction["rate_per_tau"]),
+        "half_time_tau": float(p.reaction["half_time_tau"]),
+        "half_time_days": float(p.reaction["half_time_days"]),
+        "time_scale_separation": float(p.reaction["time_scale_separation"]),
+        "tau_per_day": float(p.reaction["tau_per_day"]),
+        "diffusion_time_tau": float(p.reaction["diffusion_time_tau"]),
+        "conversion": [],
+    }
+    path = _path(job, simulate.TRAJECTORY_FILE)
+    if path.exists():
+        import gsd.hoomd
+
+        prefix = "log/" + schema.LOG_PREFIX
+        log = gsd.hoomd.read_log(path, scalar_only=True)
+        t = log.get(prefix + "reaction_time_tau")
+        x = log.get(prefix + "conversion")
+        if t is not None and x is not None:
+            record["conversion"] = [[float(a), float(b)] for a, b in zip(t, x)]
+    return record
 
 
 def _path(job, name: str) -> Path:
@@ -56,14 +93,28 @@ def initialize(job) -> None:
         "box_length_nm": float(model.box_length),
         "size_classes_nm": [[float(x) for x in s.core_dimensions] for s in model.shapes],
         "sites_per_type": [int(s.n_sites) for s in model.shapes],
+        "type_names": model.type_names,
+        "representation": "single particle" if model.single_particle else "rigid sites",
         "total_steps": simulate.total_steps(p),
     }
+    if model.single_particle:
+        table = model.pair_table
+        doc["pair_contact_kT"] = {
+            f"{table.types[i]}-{table.types[j]}": float(f.minimum[0] / model.kT)
+            for (i, j), f in table.on.items()
+        }
     if p.environment:
-        d_h = p.environment["core_diameter_nm"] + 2 * p.shell_nm
+        d_h = p.environment["product_core_nm"][0] + 2 * p.shell_nm
         doc["seconds_per_tau"] = conditions.physical_time_per_tau(
             p.environment["solvent"], p.environment["temperature_C"], d_h, p.damping_time
         )
+    if p.reaction is not None:
+        run_tau = p.steps * p.dt
+        doc["observed_days"] = run_tau / p.reaction["tau_per_day"]
     job.doc["model"] = doc
+    reaction = reaction_record(job, model)
+    if reaction is not None:
+        job.doc["reaction"] = reaction
     logger.info(
         "job %s: face contact %.2f kT, B2* = %.3g, regime %s",
         job.id,
@@ -126,6 +177,9 @@ def assemble(
         "tps": float(result.tps),
         "warnings": result.warnings,
     }
+    reaction = reaction_record(job, model)
+    if reaction is not None:
+        job.doc["reaction"] = reaction
     return result
 
 

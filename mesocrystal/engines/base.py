@@ -29,6 +29,26 @@ class Engine(ABC):
     #: Engine name as used in the ``engine`` setting.
     name: str = ""
 
+    @classmethod
+    def for_model(cls, model) -> type[Engine]:
+        """The adapter class that simulates ``model`` (rigid site bodies, or one particle per
+        body with tabulated pair potentials); engines override this to dispatch."""
+        return cls
+
+    def set_types(self, index, new_type) -> None:
+        """Change the type (size class and interactions) of particles ``index`` to
+        ``new_type`` (both int arrays); the reaction does this during the run.
+
+        Raises
+        ------
+        NotImplementedError
+            For rigid site bodies: a change of body type would change its sites.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot change body types during a run; the reaction "
+            "needs one particle per body (isotropic spheres)"
+        )
+
     @abstractmethod
     def __init__(self, model, state: BodyState, seed: int):
         """Build the simulation."""

@@ -20,6 +20,14 @@ The model maps onto HOOMD-blue as follows (the same model as
   model's kT with translational friction ``gamma = M / t_damp`` per body type and rotational
   friction ``gamma_r = I_k / t_damp`` per body-frame axis.
 
+Isotropic spheres (:attr:`Model.single_particle <mesocrystal.model.system.Model>`) run in
+:class:`HOOMDParticleEngine` instead: one particle per body, :class:`hoomd.md.pair.Table` with
+one tabulated potential per type pair (the orientation-averaged site potential, grid
+``numpy.linspace(r_min, r_cut, n, endpoint=False)`` as HOOMD defines it) and Langevin dynamics
+of the translational degrees of freedom only. The reaction changes particle types with
+:meth:`hoomd.State.set_snapshot` (typeid and mass of the converted particles; the whole state
+is re-initialised, so neighbour lists and per-type cut-offs follow the new types).
+
 State hand-over: :class:`~mesocrystal.state.BodyState` carries body-frame angular momenta;
 HOOMD stores the quaternion conjugate momentum :math:`p = 2\\,q \\otimes (0, \\mathbf{L})`
 (:func:`mesocrystal.schema.angmom_to_gsd`). The device is a GPU when one is visible, the CPU
@@ -173,6 +181,9 @@ class _Broadcast:
 class HOOMDEngine(Engine):
     """The model in HOOMD-blue (see the module docstring).
 
+    ``HOOMDEngine.for_model(model)`` is :class:`HOOMDParticleEngine` for single-particle
+    models.
+
     Parameters
     ----------
     model : mesocrystal.model.system.Model
@@ -189,6 +200,12 @@ class HOOMDEngine(Engine):
     """
 
     name = "hoomd"
+
+    @classmethod
+    def for_model(cls, model) -> type[Engine]:
+        if model.single_particle and not issubclass(cls, HOOMDParticleEngine):
+            return HOOMDParticleEngine
+        return cls
 
     def __init__(
         self,
@@ -377,3 +394,121 @@ class HOOMDEngine(Engine):
             "version": str(self._hoomd.version.version),
             "device": device_description(self._device),
         }
+
+
+#: Points of each HOOMD-blue pair table.
+TABLE_POINTS = 2000
+
+
+class HOOMDParticleEngine(HOOMDEngine):
+    """One particle per body with tabulated pair potentials (see the module docstring)."""
+
+    @property
+    def types(self) -> list[str]:
+        """HOOMD particle types: one per model type (size class, parent or product)."""
+        return list(self.model.type_names)
+
+    def _snapshot(self, state: BodyState):
+        hoomd, model = self._hoomd, self.model
+        snap = hoomd.Snapshot(self._device.communicator)
+        if snap.communicator.rank == 0:
+            n = state.N
+            snap.configuration.box = [*map(float, state.box), 0.0, 0.0, 0.0]
+            snap.particles.N = n
+            snap.particles.types = self.types
+            snap.particles.typeid[:] = state.typeid
+            snap.particles.position[:] = state.position
+            snap.particles.image[:] = state.image
+            snap.particles.velocity[:] = state.velocity
+            snap.particles.mass[:] = np.array([s.mass for s in model.shapes])[state.typeid]
+        return snap
+
+    def _build(self, state: BodyState) -> None:
+        hoomd, model, sim = self._hoomd, self.model, self._sim
+        md = hoomd.md
+        sim.create_state_from_snapshot(self._snapshot(state))
+        self._nlist = md.nlist.Cell(buffer=NLIST_BUFFER)
+        self._table = self._make_table(self._attraction)
+        self._method = self._make_method()
+        self._integrator = md.Integrator(
+            dt=model.params.dt, methods=[self._method], forces=[self._table]
+        )
+        sim.operations.integrator = self._integrator
+        sim.run(0)
+
+    def _make_table(self, on: bool):
+        table = self._hoomd.md.pair.Table(nlist=self._nlist, default_r_cut=0.0)
+        pairs = self.model.pair_table
+        names = self.types
+        for i in range(len(names)):
+            for j in range(i, len(names)):
+                f = pairs.get(i, j, on)
+                r, u, force = f.resample(TABLE_POINTS, endpoint=False)
+                table.params[(names[i], names[j])] = {
+                    "r_min": float(f.r_min),
+                    "U": np.ascontiguousarray(u, dtype=np.float64),
+                    "F": np.ascontiguousarray(force, dtype=np.float64),
+                }
+                table.r_cut[(names[i], names[j])] = float(f.r_cut)
+        return table
+
+    def _make_method(self):
+        """Langevin dynamics, ``gamma = M / t_damp`` per type."""
+        hoomd, model = self._hoomd, self.model
+        t_damp = model.params.damping_time
+        langevin = hoomd.md.methods.Langevin(filter=hoomd.filter.All(), kT=model.kT)
+        for name, shape in zip(self.types, model.shapes):
+            langevin.gamma[name] = shape.mass / t_damp
+        return langevin
+
+    def set_attraction(self, on: bool) -> None:
+        if on == self._attraction:
+            return
+        self._attraction = on
+        forces = self._integrator.forces
+        forces.remove(self._table)
+        self._table = self._make_table(on)
+        forces.append(self._table)
+
+    def set_types(self, index, new_type) -> None:
+        index = np.asarray(index, dtype=np.int64)
+        if len(index) == 0:
+            return
+        snap = self._sim.state.get_snapshot()
+        if snap.communicator.rank == 0:
+            masses = np.array([s.mass for s in self.model.shapes])
+            new_type = np.asarray(new_type, dtype=np.int64)
+            snap.particles.typeid[index] = new_type
+            snap.particles.mass[index] = masses[new_type]
+        self._sim.state.set_snapshot(snap)
+
+    def state(self) -> BodyState:
+        snap = self._sim.state.get_snapshot()
+        data = None
+        if snap.communicator.rank == 0:
+            p = snap.particles
+            n = p.N
+            data = {
+                "step": int(self._sim.timestep),
+                "box": np.array(snap.configuration.box[:3], dtype=float),
+                "position": np.array(p.position, dtype=float),
+                "image": np.array(p.image, dtype=np.int64),
+                "orientation": np.tile([1.0, 0.0, 0.0, 0.0], (n, 1)),
+                "velocity": np.array(p.velocity, dtype=float),
+                "angmom": np.zeros((n, 3)),
+                "typeid": np.array(p.typeid, dtype=np.int64),
+            }
+        st = BodyState(**self._bcast(data))
+        st.wrap()
+        return st
+
+    def potential_energy(self) -> float:
+        return float(self._table.energy)
+
+    def close(self) -> None:
+        self._sim = None
+        self._integrator = self._method = self._table = self._nlist = None
+
+    @property
+    def info(self) -> dict:
+        return {**super().info, "representation": "single particle (md.pair.Table)"}

@@ -73,6 +73,26 @@ def available() -> bool:
         lmp.close()
 
 
+#: Points of the LAMMPS interpolation tables (``pair_style table linear``).
+TABLE_POINTS = 4000
+
+
+def write_lammps_tables(path: Path, table, type_count: int) -> None:
+    """Write every pair function of ``table`` (attraction on and off) as LAMMPS table
+    sections ``ON_i_j`` / ``OFF_i_j`` (1-based type ids)."""
+    lines = ["# mesocrystal: orientation-averaged site-model pair potentials (nm, kT_ref)"]
+    for name, on in (("ON", True), ("OFF", False)):
+        for i in range(type_count):
+            for j in range(i, type_count):
+                r, e, f = table.get(i, j, on).resample(TABLE_POINTS)
+                lines += ["", f"{name}_{i + 1}_{j + 1}", f"N {len(r)}", ""]
+                lines += [
+                    f"{k + 1} {rk:.10g} {ek:.10g} {fk:.10g}"
+                    for k, (rk, ek, fk) in enumerate(zip(r, e, f))
+                ]
+    path.write_text("\n".join(lines) + "\n")
+
+
 #: glibc ``mallopt`` parameter M_PERTURB (malloc.h).
 _M_PERTURB = -6
 
@@ -109,6 +129,10 @@ class LAMMPSEngine(Engine):
     """The model in LAMMPS (see the module docstring)."""
 
     name = "lammps"
+
+    @classmethod
+    def for_model(cls, model) -> type[Engine]:
+        return LAMMPSParticleEngine if model.single_particle else cls
 
     def __init__(self, model, state: BodyState, seed: int):
         lammps = load_lammps()
@@ -279,4 +303,167 @@ class LAMMPSEngine(Engine):
             "engine": "lammps",
             "version": str(self.lmp.version()),
             "device": f"CPU ({self._threads} OpenMP thread{'s' if self._threads > 1 else ''})",
+        }
+
+
+class LAMMPSParticleEngine(Engine):
+    """One particle per body: ``atom_style atomic``, ``pair_style table`` (one table per type
+    pair, from :attr:`Model.pair_table <mesocrystal.model.system.Model.pair_table>`),
+    ``fix nve`` + ``fix langevin`` (friction ``M / t_damp``, as for the rigid bodies). Types
+    change in place (``scatter_atoms``) when the reaction converts particles; the neighbour
+    list is rebuilt before the next step."""
+
+    name = "lammps"
+
+    def __init__(self, model, state: BodyState, seed: int):
+        lammps = load_lammps()
+        self._lammps = lammps
+        self.model = model
+        threads = _threads()
+        args = ["-screen", "none", "-log", "none", "-nocite"]
+        if threads > 1:
+            args += ["-sf", "omp", "-pk", "omp", str(threads)]
+        self.lmp = lammps.lammps(cmdargs=args)
+        self._threads = threads
+        self._attraction = True
+        self._tmp = tempfile.TemporaryDirectory(prefix="mesocrystal-lammps-")
+        self._typeid = np.asarray(state.typeid, dtype=np.int64).copy()
+        self._setup(state, seed)
+
+    def _setup(self, state: BodyState, seed: int) -> None:
+        model, lmp = self.model, self.lmp
+        ntypes = len(model.shapes)
+        n = state.N
+        box = state.box
+        tables = Path(self._tmp.name, "pairs.table")
+        write_lammps_tables(tables, model.pair_table, ntypes)
+        self._table_file = tables
+        lo, hi = -0.5 * box, 0.5 * box
+        atoms = [
+            f"{i + 1} {t + 1} {x[0]:.12g} {x[1]:.12g} {x[2]:.12g} {im[0]} {im[1]} {im[2]}"
+            for i, (t, x, im) in enumerate(zip(state.typeid, state.position, state.image))
+        ]
+        vels = [
+            f"{i + 1} {v[0]:.12g} {v[1]:.12g} {v[2]:.12g}" for i, v in enumerate(state.velocity)
+        ]
+        masses = [f"{t + 1} {s.mass:.12g}" for t, s in enumerate(model.shapes)]
+        data = Path(self._tmp.name, "particles.data")
+        data.write_text(
+            "mesocrystal particles\n\n"
+            f"{n} atoms\n{ntypes} atom types\n\n"
+            f"{lo[0]} {hi[0]} xlo xhi\n{lo[1]} {hi[1]} ylo yhi\n{lo[2]} {hi[2]} zlo zhi\n\n"
+            "Masses\n\n"
+            + "\n".join(masses)
+            + "\n\nAtoms # atomic\n\n"
+            + "\n".join(atoms)
+            + "\n\nVelocities\n\n"
+            + "\n".join(vels)
+            + "\n"
+        )
+        commands = [
+            "units lj",
+            "dimension 3",
+            "boundary p p p",
+            "atom_style atomic",
+            "atom_modify map array",
+            f"read_data {data}",
+            f"pair_style table linear {TABLE_POINTS}",
+            *self._pair_coeffs(),
+            "neighbor 0.4 bin",
+            "neigh_modify delay 0 every 1 check yes",
+            f"timestep {model.params.dt}",
+            "fix nve all nve",
+            f"fix lang all langevin {model.kT} {model.kT} {model.params.damping_time} "
+            f"{1 + seed % 900_000_000}",
+            "thermo_style custom step pe",
+            "thermo 0",
+            f"reset_timestep {state.step}",
+        ]
+        lmp.commands_list(commands)
+        lmp.command("run 0 post no")
+        self._step = state.step
+        self._dirty = False
+
+    def _pair_coeffs(self) -> list[str]:
+        name = "ON" if self._attraction else "OFF"
+        ntypes = len(self.model.shapes)
+        out = []
+        for i in range(ntypes):
+            for j in range(i, ntypes):
+                f = self.model.pair_table.get(i, j, self._attraction)
+                out.append(
+                    f"pair_coeff {i + 1} {j + 1} {self._table_file} {name}_{i + 1}_{j + 1} "
+                    f"{f.r_cut:.10g}"
+                )
+        return out
+
+    # -- Engine API --------------------------------------------------------------------------
+    def set_attraction(self, on: bool) -> None:
+        if on != self._attraction:
+            self._attraction = on
+            self.lmp.commands_list(self._pair_coeffs())
+            self._dirty = True
+
+    def set_types(self, index, new_type) -> None:
+        index = np.asarray(index, dtype=np.int64)
+        if len(index) == 0:
+            return
+        self._typeid[index] = np.asarray(new_type, dtype=np.int64)
+        n = len(self._typeid)
+        types = (ctypes.c_int * n)(*(int(t) + 1 for t in self._typeid))
+        self.lmp.scatter_atoms("type", 0, 1, types)
+        self._dirty = True  # per-type cut-offs changed: rebuild the neighbour list
+
+    def run(self, steps: int) -> None:
+        if steps <= 0:
+            return
+        pre = "yes" if self._dirty else "no"
+        self.lmp.command(f"run {int(steps)} pre {pre} post no")
+        self._dirty = False
+        self._step += int(steps)
+
+    def state(self) -> BodyState:
+        n = len(self._typeid)
+        lmp = self.lmp
+        x = np.array(lmp.gather_atoms("x", 1, 3), dtype=float).reshape(n, 3)
+        v = np.array(lmp.gather_atoms("v", 1, 3), dtype=float).reshape(n, 3)
+        image = np.array(lmp.gather_atoms("image", 0, 3), dtype=np.int64).reshape(n, 3)
+        types = np.array(lmp.gather_atoms("type", 0, 1), dtype=np.int64) - 1
+        st = BodyState(
+            step=self._step,
+            box=np.full(3, self.model.box_length),
+            position=x,
+            image=image,
+            orientation=np.tile([1.0, 0.0, 0.0, 0.0], (n, 1)),
+            velocity=v,
+            angmom=np.zeros((n, 3)),
+            typeid=types,
+        )
+        st.wrap()
+        return st
+
+    def potential_energy(self) -> float:
+        lmp = self._lammps
+        if self._dirty:
+            self.lmp.command("run 0 post no")
+            self._dirty = False
+        return float(
+            self.lmp.extract_compute("thermo_pe", lmp.LMP_STYLE_GLOBAL, lmp.LMP_TYPE_SCALAR)
+        )
+
+    def close(self) -> None:
+        if self.lmp is not None:
+            self.lmp.close()
+            self.lmp = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    @property
+    def info(self) -> dict:
+        return {
+            "engine": "lammps",
+            "version": str(self.lmp.version()),
+            "device": f"CPU ({self._threads} OpenMP thread{'s' if self._threads > 1 else ''})",
+            "representation": "single particle (pair_style table)",
         }

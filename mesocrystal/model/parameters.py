@@ -20,6 +20,9 @@ from typing import Any
 from mesocrystal.model import conditions
 
 SHAPES = ("sphere", "platelet", "cuboid")
+STAGES = ("nanoparticles", "platelets")
+#: Shape each stage is made of.
+STAGE_SHAPE = {"nanoparticles": "sphere", "platelets": "platelet"}
 
 #: Largest packing fraction that random sequential insertion of the initial configuration
 #: reliably reaches for the shapes of this model (random sequential adsorption of spheres
@@ -86,6 +89,16 @@ ENVIRONMENT: dict[str, Field] = {
     "concentration": Field(
         float, 1.0, "", "particle concentration relative to the paper", 0.0, 3.5, low_open=True
     ),
+    "stage": Field(str, "nanoparticles", "", "assembly stage", choices=STAGES),
+    "time_scale_separation": Field(
+        float,
+        200.0,
+        "diffusion times per 100 days",
+        "S: 100 days of reaction last S product diffusion times in the run",
+        1.0,
+        1e5,
+    ),
+    "coefficients": Field(dict, {}, "", "overrides of calibrated mapping coefficients"),
 }
 
 
@@ -112,6 +125,13 @@ class ModelParameters:
     damping_time: float
     kT: float = 1.0
     environment: dict | None = field(default=None)
+    #: One particle per body with a tabulated pair potential (isotropic spheres).
+    single_particle: bool = False
+    #: Reaction on the simulation clock (``conditions.ReactionKinetics`` as a dict), or None.
+    reaction: dict | None = field(default=None)
+    #: Bodies at the reference concentration; the box volume is set by it (``N`` is the
+    #: number actually simulated, ``concentration`` times this).
+    N_reference: int | None = None
 
     def to_dict(self) -> dict:
         """JSON-serialisable form (for the job document)."""
@@ -137,6 +157,19 @@ def _check(name: str, spec: Field, value: Any) -> Any:
     elif spec.kind is str:
         if not isinstance(value, str):
             raise StatePointError(name, f"must be a string, got {value!r}")
+    elif spec.kind is dict:
+        if not isinstance(value, Mapping):
+            raise StatePointError(name, f"must be a mapping ({spec.doc}), got {value!r}")
+        value = dict(value)
+        for key, v in value.items():
+            if key not in conditions.CALIBRATED:
+                allowed = ", ".join(conditions.CALIBRATED)
+                raise StatePointError(
+                    f"{name}.{key}", f"is not a calibrated coefficient; allowed: {allowed}"
+                )
+            lo, hi, what = conditions.CALIBRATED[key]
+            value[key] = _check(f"{name}.{key}", Field(float, None, "", what, lo, hi), v)
+        return value
     elif spec.kind is list:
         if not isinstance(value, (list, tuple)) or len(value) != 3:
             raise StatePointError(name, f"must be a list of 3 edge lengths in nm, got {value!r}")
@@ -217,6 +250,13 @@ def normalize(statepoint: Mapping) -> dict:
                 f"{t} C is outside the liquid range of {out['solvent']}: allowed "
                 f"({solvent.melting_C}, {solvent.boiling_C}) C",
             )
+        shape = STAGE_SHAPE[out["stage"]]
+        if out["shape"] != shape:
+            raise StatePointError(
+                "shape",
+                f"{out['shape']!r} does not match stage {out['stage']!r}, which is made of "
+                f"{shape!r} bodies",
+            )
     resolve(out)  # cross-field checks (geometry, packing) before anything is written
     return out
 
@@ -232,17 +272,43 @@ def resolve(statepoint: Mapping) -> ModelParameters:
     """
     sp = dict(statepoint)
     env = None
+    reaction = None
+    n_bodies, n_reference = sp["N"], None
+    single = sp["shape"] == "sphere" and not sp["patchy"]
     if is_environment(sp):
-        m = conditions.map_microenvironment(sp["solvent"], sp["temperature_C"], sp["concentration"])
+        overrides = sp.get("coefficients") or {}
+        m = conditions.map_microenvironment(
+            sp["solvent"], sp["temperature_C"], sp["concentration"], sp["shell_nm"], overrides
+        )
         env = asdict(m)
         epsilon, phi, cv, damping, kT = (
             m.epsilon_kT,
             m.packing_fraction,
-            m.polydispersity,
+            m.product_effective_cv,
             m.damping_time,
             m.kT,
         )
-        core_d = m.core_diameter_nm if sp["shape"] == "sphere" else None
+        core_d = m.product_core_nm[0] if sp["shape"] == "sphere" else None
+        if single:
+            # Parents convert into products during the run; the box is a fixed volume of the
+            # mixture holding ``concentration`` times the reference number of particles.
+            n_reference = sp["N"]
+            n_bodies = round(sp["N"] * sp["concentration"])
+            if n_bodies < COMMON["N"].low:
+                raise StatePointError(
+                    "concentration",
+                    f"N x concentration = {n_bodies} particles; at least {COMMON['N'].low:.0f} "
+                    "are needed: raise N or concentration",
+                )
+            kinetics = conditions.reaction_kinetics(
+                sp["solvent"],
+                sp["temperature_C"],
+                sp["time_scale_separation"],
+                core_d + sp["shell_nm"],
+                damping,
+                overrides,
+            )
+            reaction = asdict(kinetics)
     else:
         epsilon, phi, cv, damping, kT = (
             sp["epsilon_kT"],
@@ -260,7 +326,7 @@ def resolve(statepoint: Mapping) -> ModelParameters:
         dims = tuple(sorted(sp["cuboid_edges_nm"], reverse=True))
     params = ModelParameters(
         shape=sp["shape"],
-        N=sp["N"],
+        N=n_bodies,
         steps=sp["steps"],
         seed=sp["seed"],
         patchy=sp["patchy"],
@@ -278,6 +344,9 @@ def resolve(statepoint: Mapping) -> ModelParameters:
         damping_time=float(damping),
         kT=float(kT),
         environment=env,
+        single_particle=single,
+        reaction=reaction,
+        N_reference=n_reference,
     )
     _check_geometry(params)
     return params

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
 import rowan
+from scipy.integrate import trapezoid
 from scipy.optimize import brentq
 from scipy.special import ndtri
 
@@ -16,12 +18,23 @@ from mesocrystal.model.interactions import (
     random_quaternions,
     reduced_second_virial,
 )
+from mesocrystal.model.pair_table import (
+    N_ORIENTATIONS,
+    PairTable,
+    build_pair_table,
+    orientation_averaged_potential,
+    table_key,
+)
 from mesocrystal.model.parameters import MAX_INSERTION_PACKING, ModelParameters
+from mesocrystal.model.reaction import Reaction
 from mesocrystal.model.shapes import BodyShape, make_shape
 from mesocrystal.state import BodyState
 
 #: Number of discrete size classes representing a polydisperse population.
 N_SIZE_CLASSES = 5
+#: Size classes of the parent particles of the reaction: they are sterically stable
+#: spectators whose size only sets the excluded volume, so three classes suffice.
+N_PARENT_CLASSES = 3
 
 #: Densest packing of spheres (Kepler conjecture, Hales, Ann. Math. 162, 1065 (2005)).
 SPHERE_DENSEST_PACKING = math.pi / (3.0 * math.sqrt(2.0))
@@ -36,7 +49,7 @@ B2_DISPERSED = -1.2
 ARREST_CONTACT_KT = 5.0
 
 
-def size_classes(cv: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+def size_classes(cv: float, n: int, k: int = N_SIZE_CLASSES) -> tuple[np.ndarray, np.ndarray]:
     """Discrete size classes of a log-normal population with mean 1 and given CV.
 
     Class sizes sit at the log-normal quantiles ``(k + 1/2)/K``; their spread is then
@@ -49,6 +62,8 @@ def size_classes(cv: float, n: int) -> tuple[np.ndarray, np.ndarray]:
         Coefficient of variation of the size (0 gives one class).
     n : int
         Number of bodies to split among the classes.
+    k : int
+        Number of classes.
 
     Returns
     -------
@@ -59,7 +74,6 @@ def size_classes(cv: float, n: int) -> tuple[np.ndarray, np.ndarray]:
     """
     if cv <= 0.0:
         return np.ones(1), np.array([n])
-    k = N_SIZE_CLASSES
     counts = np.full(k, n // k)
     for extra in range(n - counts.sum()):
         counts[(k // 2 + (extra + 1) // 2 * (-1) ** extra) % k] += 1
@@ -92,6 +106,15 @@ class Model:
         Site-site potential in reduced energy units (already multiplied by kT).
     box_length : float
         Edge of the cubic box [nm].
+    names : list of str
+        Type names (``A0``, ``A1``, ... or, with the reaction, ``Ag0``... for parents and
+        ``AgAu0``... for products).
+    attractive : list of bool
+        Whether each type carries the ligand attraction.
+    reaction : Reaction or None
+        The conversion of parents into products during the run.
+    table_cache : str, optional
+        Directory where pair tables are cached by content hash (shared by replicas).
     """
 
     params: ModelParameters
@@ -99,11 +122,68 @@ class Model:
     typeid: np.ndarray
     potential: SitePotential
     box_length: float
+    names: list[str] | None = None
+    attractive: list[bool] | None = None
+    reaction: Reaction | None = None
+    table_cache: str | None = None
+    _table: PairTable | None = None
 
     @property
     def type_names(self) -> list[str]:
-        """Body type names, one per size class."""
-        return [f"A{k}" for k in range(len(self.shapes))]
+        """Body type names, one per type (size class, parent or product)."""
+        return list(self.names) if self.names else [f"A{k}" for k in range(len(self.shapes))]
+
+    @property
+    def single_particle(self) -> bool:
+        """One particle per body with a tabulated pair potential (isotropic spheres)."""
+        return bool(self.params.single_particle)
+
+    @property
+    def type_attractive(self) -> list[bool]:
+        """Whether each type carries the ligand attraction."""
+        return list(self.attractive) if self.attractive else [True] * len(self.shapes)
+
+    @property
+    def pair_table(self) -> PairTable:
+        """Effective pair potentials of all type pairs (computed once, cached on disk)."""
+        if self._table is None:
+            key = table_key(self.shapes, self.type_attractive, self.potential, self.kT)
+            path = None
+            if self.table_cache:
+                os.makedirs(self.table_cache, exist_ok=True)
+                path = os.path.join(self.table_cache, f"{key}.npz")
+                self._table = PairTable.load(path, key)
+            if self._table is None:
+                self._table = build_pair_table(
+                    self.shapes, self.type_names, self.type_attractive, self.potential, self.kT
+                )
+                if path:
+                    self._table.save(path, key)
+        return self._table
+
+    def _reference_pair(self):
+        """Pair functions (attraction on, off) of the reference type with itself; from the
+        full table when it exists, else computed alone (a report needs only this pair)."""
+        t = self.reference_type
+        if self._table is None and self.table_cache is None:
+            args = (self.shapes[t], self.shapes[t], self.potential, self.kT)
+            attract = self.type_attractive[t] and self.potential.epsilon != 0.0
+            seed = 1001 * t
+            n = N_ORIENTATIONS
+            return (
+                orientation_averaged_potential(*args, attractive=attract, seed=seed),
+                orientation_averaged_potential(
+                    *args, attractive=False, n_orientations=max(8, n // 2), seed=seed
+                ),
+            )
+        return self.pair_table.get(t, t, True), self.pair_table.get(t, t, False)
+
+    @property
+    def reference_type(self) -> int:
+        """The type that characterises the pair thermodynamics: the median product class."""
+        if self.reaction is not None:
+            return self.reaction.product_types[len(self.reaction.product_types) // 2]
+        return len(self.shapes) // 2
 
     @property
     def kT(self) -> float:
@@ -137,12 +217,18 @@ class Model:
             from the thresholds above. For non-spherical bodies the regime uses the same
             thresholds and is indicative only.
         """
-        shape = self.shapes[len(self.shapes) // 2]
-        energy, distance = face_contact_energy(shape, self.potential)
-        n = (60, 200) if accurate else (30, 60)
-        b2 = reduced_second_virial(
-            shape, self.potential, self.kT, n_shells=n[0], n_orientations=n[1], seed=7
-        )
+        t = self.reference_type
+        shape = self.shapes[t]
+        if self.single_particle:
+            on, off = self._reference_pair()
+            energy, distance = on.minimum
+            b2 = table_second_virial(on, self.kT) / table_second_virial(off, self.kT)
+        else:
+            energy, distance = face_contact_energy(shape, self.potential)
+            n = (60, 200) if accurate else (30, 60)
+            b2 = reduced_second_virial(
+                shape, self.potential, self.kT, n_shells=n[0], n_orientations=n[1], seed=7
+            )
         contact_kT = energy / self.kT
         if b2 > B2_DISPERSED:
             regime = "dispersed"
@@ -155,7 +241,9 @@ class Model:
             "contact_distance_nm": float(distance),
             "B2_star": float(b2),
             "regime": regime,
-            "sites_per_body": shape.n_sites,
+            "sites_per_body": 1 if self.single_particle else shape.n_sites,
+            "sites_per_body_site_model": shape.n_sites,
+            "representation": "single particle" if self.single_particle else "rigid sites",
         }
 
     def initial_state(self, max_attempts: int = 2000) -> BodyState:
@@ -218,7 +306,9 @@ class Model:
                     close = (d * d).sum(1) < (
                         radius[self.typeid[i]] + radius[self.typeid[neigh]]
                     ) ** 2
-                    if close.any():
+                    if close.any() and self.single_particle:
+                        ok = False  # envelopes overlap
+                    elif close.any():
                         mine = rowan.rotate(q, shape.sites)
                         for j, dj in zip(neigh[close], d[close]):
                             other = world_sites[j] + dj
@@ -242,6 +332,9 @@ class Model:
         vel = rng.normal(size=(n, 3)) * np.sqrt(self.kT / mass)[:, None]
         vel -= (mass[:, None] * vel).sum(0) / mass.sum()
         angmom = rng.normal(size=(n, 3)) * np.sqrt(self.kT * inertia)
+        if self.single_particle:  # no rotational degrees of freedom
+            quat = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
+            angmom = np.zeros((n, 3))
         return BodyState(
             step=0,
             box=box,
@@ -289,23 +382,60 @@ def _shape_for(params: ModelParameters, scale: float) -> BodyShape:
     )
 
 
-def build_model(params: ModelParameters) -> Model:
+def table_second_virial(f, kT: float) -> float:
+    """:math:`B_2 = -2\\pi\\int (e^{-w/k_BT}-1) r^2 dr` of a tabulated pair potential [nm^3].
+
+    Inside the table's inner end the Mayer function is -1 (the ramp is far above kT there).
+    """
+    mayer = np.expm1(-np.minimum(f.energy / kT, 700.0))
+    r = f.r
+    inner = 2.0 * np.pi * r[0] ** 3 / 3.0
+    return float(inner - 2.0 * np.pi * trapezoid(mayer * r * r, r))
+
+
+def reaction_classes(params: ModelParameters) -> tuple:
+    """Parent and product size classes of a reaction model.
+
+    Returns
+    -------
+    parent_cores : numpy.ndarray
+        Parent core diameters [nm] (log-normal classes of the parent distribution).
+    parent_counts : numpy.ndarray
+        Parents per class (sums to ``params.N``).
+    product_cores : numpy.ndarray
+        Product core diameters [nm]: classes whose *contact* diameters (core + shell) have
+        the effective coefficient of variation of the product (``params.polydispersity``).
+    product_weights : numpy.ndarray
+        Probability of each product class.
+    """
+    env = params.environment
+    mean_p, std_p = env["parent_core_nm"]
+    p_scales, p_counts = size_classes(std_p / mean_p, params.N, N_PARENT_CLASSES)
+    mean_r = env["product_core_nm"][0]
+    contact = mean_r + params.shell_nm
+    r_scales, r_counts = size_classes(params.polydispersity, 10_000)
+    return (
+        mean_p * p_scales,
+        p_counts,
+        contact * r_scales - params.shell_nm,
+        r_counts / r_counts.sum(),
+    )
+
+
+def build_model(params: ModelParameters, table_cache: str | None = None) -> Model:
     """Build the model system of a state point.
 
     Parameters
     ----------
     params : ModelParameters
         Resolved parameters (see :func:`mesocrystal.model.parameters.resolve`).
+    table_cache : str, optional
+        Directory for cached pair tables (single-particle models).
 
     Returns
     -------
     Model
     """
-    scales, counts = size_classes(params.polydispersity, params.N)
-    shapes = [_shape_for(params, s) for s in scales]
-    rng = np.random.default_rng([params.seed, 0])
-    typeid = rng.permutation(np.repeat(np.arange(len(scales)), counts)).astype(np.int64)
-    volume = sum(c * s.envelope_volume for c, s in zip(counts, shapes))
     kT = params.kT
     potential = SitePotential(
         site_diameter=params.site_diameter_nm,
@@ -313,10 +443,48 @@ def build_model(params: ModelParameters) -> Model:
         epsilon=params.epsilon_kT * kT,
         epsilon_core=kT,
     )
+    rng = np.random.default_rng([params.seed, 0])
+    if params.reaction is not None:
+        parent_cores, parent_counts, product_cores, weights = reaction_classes(params)
+        shapes = [_shape_for(params, d / params.core_dimensions_nm[0]) for d in parent_cores]
+        shapes += [_shape_for(params, d / params.core_dimensions_nm[0]) for d in product_cores]
+        n_par = len(parent_cores)
+        names = [f"Ag{k}" for k in range(n_par)] + [f"AgAu{k}" for k in range(len(product_cores))]
+        attractive = [False] * n_par + [True] * len(product_cores)
+        typeid = rng.permutation(np.repeat(np.arange(n_par), parent_counts)).astype(np.int64)
+        # The box is a fixed volume of the reaction mixture in which the parents fill
+        # packing_fraction (= packing_fraction_ref x concentration).
+        parent_volume = float(np.dot(parent_counts, [s.envelope_volume for s in shapes[:n_par]]))
+        volume = parent_volume / params.packing_fraction
+        reaction = Reaction(
+            rate_per_tau=params.reaction["rate_per_tau"],
+            parent_types=tuple(range(n_par)),
+            product_types=tuple(range(n_par, len(shapes))),
+            product_weights=tuple(float(w) for w in weights),
+            start_step=params.randomize_steps,
+            dt=params.dt,
+            seed=params.seed,
+        )
+        return Model(
+            params=params,
+            shapes=shapes,
+            typeid=typeid,
+            potential=potential,
+            box_length=volume ** (1.0 / 3.0),
+            names=names,
+            attractive=attractive,
+            reaction=reaction,
+            table_cache=table_cache,
+        )
+    scales, counts = size_classes(params.polydispersity, params.N)
+    shapes = [_shape_for(params, s) for s in scales]
+    typeid = rng.permutation(np.repeat(np.arange(len(scales)), counts)).astype(np.int64)
+    volume = sum(c * s.envelope_volume for c, s in zip(counts, shapes))
     return Model(
         params=params,
         shapes=shapes,
         typeid=typeid,
         potential=potential,
         box_length=(volume / params.packing_fraction) ** (1.0 / 3.0),
+        table_cache=table_cache,
     )
