@@ -6,7 +6,20 @@ on disk. Typical use::
     python init.py                 # create the default study
     python project.py run          # run every eligible operation here
     python project.py status -d    # show progress and labels
-    python project.py submit       # submit to the cluster's scheduler
+    python project.py submit       # one job script per job: the whole study in one submission
+
+Two groups carry a study through a scheduler in one submission:
+
+* ``study`` (one per job): initialize, assemble, analyze, classify, render and plot, in that
+  order, in one job script with the resources of its most demanding member (the simulation:
+  its GPU with HOOMD-blue, its MPI ranks, its walltime). Every stage has a postcondition, so
+  after a walltime stop the next ``submit`` resumes the job at the first unfinished stage
+  (the simulation from its checkpoint).
+* ``aggregates`` (all jobs at once): the phase diagram, run when every job is classified. The
+  job script of each job runs it after its own stages, so the last job of a study to finish
+  draws it.
+
+``submit`` submits these two groups unless operations are named with ``-o``.
 """
 
 from flow import FlowProject, aggregator
@@ -18,6 +31,24 @@ from visualize import jobs as visuals
 
 class Project(FlowProject):
     """The nanocrystal self-assembly study."""
+
+
+study = Project.make_group("study")
+aggregates = Project.make_group("aggregates", group_aggregator=aggregator())
+
+#: Directives of a short CPU stage (analysis, pictures).
+CPU_STAGE = {"np": 1, "ngpu": 0, "memory": "2G", "walltime": 0.5}
+
+#: Directives of the simulation: one GPU with HOOMD-blue, ``scheduler.simulation_ranks`` MPI
+#: ranks (launched with srun/mpiexec when more than one), its own process (``fork``: LAMMPS'
+#: bundled voro++ would shadow freud's).
+SIMULATION = {
+    "np": scheduler.simulation_ranks,
+    "nranks": scheduler.simulation_launch_ranks,
+    "ngpu": scheduler.simulation_gpus,
+    "memory": "2G",
+    "fork": True,
+}
 
 
 @Project.label
@@ -40,6 +71,7 @@ def structure(job):
     return workflow.structure_label(job)
 
 
+@study
 @Project.post(workflow.initialized)
 @Project.operation(directives={"np": 1, "ngpu": 0, "memory": "1G", "walltime": 0.5})
 def initialize(job):
@@ -47,31 +79,26 @@ def initialize(job):
     workflow.initialize(job)
 
 
+# The walltime of a group is the sum of its members: 21.9 h here make the study group 24 h.
+@study(directives={**SIMULATION, "walltime": 21.9})
 @Project.pre.after(initialize)
 @Project.post(workflow.simulated)
-@Project.operation(
-    # fork: the engine runs in its own process (LAMMPS' bundled voro++ would shadow freud's).
-    directives={
-        "np": 1,
-        "ngpu": scheduler.simulation_gpus,
-        "memory": "2G",
-        "walltime": 24,
-        "fork": True,
-    }
-)
+@Project.operation(directives={**SIMULATION, "walltime": 24})
 def assemble(job):
     """Randomise, then run the assembly; resumes from restart.gsd after an interruption."""
     workflow.assemble(job)
 
 
+@study
 @Project.pre(workflow.simulated)
 @Project.post(workflow.analyzed)
-@Project.operation(directives={"np": 1, "ngpu": 0, "memory": "2G", "walltime": 0.5})
+@Project.operation(directives=CPU_STAGE)
 def analyze(job):
     """Descriptors and labels of the final frame and a time series (analysis.json)."""
     workflow.analyze(job)
 
 
+@study
 @Project.pre.after(analyze)
 @Project.post(workflow.classified)
 @Project.operation(directives={"np": 1, "ngpu": 0, "walltime": 0.1})
@@ -81,9 +108,10 @@ def classify(job):
 
 
 # -- pictures and plots for the dashboard (visualize/); CPU only ------------------------------
+@study
 @Project.pre(workflow.simulated)
 @Project.post(visuals.rendered)
-@Project.operation(directives={"np": 1, "ngpu": 0, "memory": "2G", "walltime": 0.5})
+@Project.operation(directives=CPU_STAGE)
 def render(job):
     """Draw the final frame (structure.png) and the largest aggregate (aggregate.png)."""
     visuals.render(job)
@@ -91,26 +119,26 @@ def render(job):
 
 @Project.pre(workflow.simulated)
 @Project.post(visuals.animated)
-@Project.operation(directives={"np": 1, "ngpu": 0, "memory": "2G", "walltime": 1})
+@Project.operation(directives={**CPU_STAGE, "walltime": 1})
 def animate(job):
     """Write a short movie of the trajectory (trajectory.gif)."""
     visuals.animate(job)
 
 
+@study
 @Project.pre(workflow.simulated)
 @Project.pre(visuals.analyzed)
 @Project.post(visuals.plotted)
-@Project.operation(directives={"np": 1, "ngpu": 0, "memory": "2G", "walltime": 0.5})
+@Project.operation(directives=CPU_STAGE)
 def plot(job):
     """Plot order parameters, energies and g(r) (timeseries.png, thermo.png, rdf.png)."""
     visuals.plot(job)
 
 
-@Project.pre(visuals.any_labelled)
+@aggregates
+@Project.pre(workflow.all_classified)
 @Project.post(visuals.phase_diagram_current)
-@Project.operation(
-    aggregator=aggregator(), directives={"np": 1, "ngpu": 0, "memory": "2G", "walltime": 0.5}
-)
+@Project.operation(aggregator=aggregator(), directives=CPU_STAGE)
 def phase_diagram(*jobs):
     """Draw the labels of all jobs over the swept variables (phase_diagram.png and .json)."""
     visuals.phase_diagram(*jobs)
@@ -118,4 +146,4 @@ def phase_diagram(*jobs):
 
 if __name__ == "__main__":
     scheduler.standard_environment_without_controller()
-    Project().main()
+    scheduler.main(Project)

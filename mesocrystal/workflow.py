@@ -156,10 +156,12 @@ def analyze(job, stride: int = 5) -> dict:
 
 def classify(job) -> dict:
     """Store the label, confidence and key descriptors in ``job.doc["classification"]``."""
+    mtime_ns = os.stat(job.fn(ANALYSIS_FILE)).st_mtime_ns
     with open(job.fn(ANALYSIS_FILE)) as f:
         result = json.load(f)
     descriptors = result.get("descriptors", {})
     job.doc["classification"] = {
+        "analysis_mtime_ns": mtime_ns,
         "label": result["label"],
         "confidence": result["confidence"],
         "alternative": result.get("alternative"),
@@ -219,13 +221,36 @@ def analyzed(job) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=65536)
+def _analysis_step(path: str, mtime_ns: int, size: int):
+    with open(path) as f:
+        return json.load(f).get("step")
+
+
 def classified(job) -> bool:
-    """The job document holds the label of the current ``analysis.json``."""
-    if "classification" not in job.doc or not job.isfile(ANALYSIS_FILE):
+    """The job document holds the label of the current ``analysis.json``.
+
+    The label records the modification time of the ``analysis.json`` it was read from, so
+    that this check needs a ``stat`` and no read of the file; a label without it (or after
+    the file was copied) is compared by the analysed step instead.
+    """
+    classification = job.doc.get("classification")
+    if not classification:
         return False
-    with open(job.fn(ANALYSIS_FILE)) as f:
-        step = json.load(f).get("step")
-    return job.doc["classification"].get("step") == step
+    try:
+        st = os.stat(job.fn(ANALYSIS_FILE))
+    except FileNotFoundError:
+        return False
+    if classification.get("analysis_mtime_ns") == st.st_mtime_ns:
+        return True
+    return classification.get("step") == _analysis_step(
+        job.fn(ANALYSIS_FILE), st.st_mtime_ns, st.st_size
+    )
+
+
+def all_classified(*jobs) -> bool:
+    """Every job of an aggregate is classified (the aggregates wait for the whole study)."""
+    return all(classified(job) for job in jobs)
 
 
 def structure_label(job) -> str | None:
