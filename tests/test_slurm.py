@@ -26,6 +26,7 @@ from slurm_cluster import FINISHED, SlurmCluster, unavailable_reason
 from mesocrystal import scheduler, schema, simulate, workflow
 from mesocrystal.engines import get_engine, lammps
 from mesocrystal.model.parameters import normalize
+from visualize import jobs as visuals
 
 QUEUE_TIMEOUT = 180.0
 """Seconds any wait for the scheduler may take."""
@@ -443,6 +444,47 @@ def test_submit_runs_the_study_without_duplicates(slurm, tmp_path):
 
     # Nothing is left to simulate: a third submit submits no simulation.
     assert submitted(submit(project_dir, slurm, "-o", "initialize", "assemble")) == []
+
+
+@pytest.mark.slow
+def test_one_submit_completes_study(slurm, tmp_path):
+    """One ``submit`` carries every job from nothing to its label, pictures and phase diagram.
+
+    Each job gets one script (the ``study`` group: initialize ... plot) with the walltime of
+    its members summed; the script that finishes last also draws the phase diagram.
+    """
+    project_dir = make_project(tmp_path / "whole")
+    run_script(project_dir, "init.py", "quick", "--engine", "lammps")
+    project = signac.get_project(project_dir)
+    jobs = list(project)
+    assert len(jobs) == 2 and not any(workflow.initialized(job) for job in jobs)
+
+    first = submit(project_dir, slurm)
+    names = submitted(first)
+    assert len(names) == 2 and all(name.endswith(tuple("0123456789abcdef")) for name in names)
+    assert "Group: study(" in first.stderr
+    assert submitted(submit(project_dir, slurm)) == []  # queued or running: once
+    queued = slurm.queue()
+    assert len(queued) == 2
+    slurm.wait_for_empty_queue(QUEUE_TIMEOUT)
+    for entry in queued:
+        info = slurm.job_info(entry["id"])
+        assert (info["JobState"], info["ExitCode"]) == ("COMPLETED", "0:0"), info
+        assert info["TimeLimit"] == "1-00:00:00"  # 21.9 h of simulation + the other stages
+
+    for job in jobs:
+        assert workflow.simulated(job) and workflow.classified(job)
+        assert workflow.structure_label(job) in {"crystalline", "layered", "rcp", "dispersed"}
+        assert visuals.rendered(job) and visuals.plotted(job)
+        (log,) = Path(job.path).glob("study-*.out")  # one scheduler job, its log beside the data
+        assert f"[{job.id[:8]}] step" in log.read_text()
+    assert (project_dir / visuals.PHASE_DIAGRAM_PNG).is_file()
+    assert visuals.phase_diagram_current(*jobs)
+    status = run_script(project_dir, "project.py", "status", "-d", env=slurm.env).stdout
+    for job in jobs:
+        assert workflow.structure_label(job) in status
+    # Nothing is left: a second submission submits nothing.
+    assert submitted(submit(project_dir, slurm)) == []
 
 
 def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
