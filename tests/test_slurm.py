@@ -300,6 +300,61 @@ def test_parallel_bundle_shares_one_node(pretend_project, fake_queue, tmp_path):
     assert "CUDA_VISIBLE_DEVICES" not in serial
 
 
+def test_submit_without_operations_submits_one_study_script_per_job(
+    pretend_project, fake_queue, tmp_path
+):
+    """The study group: every stage in one script, with its most demanding member's resources."""
+    proc = pretend(pretend_project, fake_queue, engine="hoomd")
+    found = scripts(proc.stdout)
+    assert len(found) == 2 == len(submitted(proc))
+    project = signac.get_project(pretend_project)
+    for script in found:
+        job_id = re.search(r"run -o study -j (\w+)$", script, re.MULTILINE).group(1)
+        lines = sbatch_lines(script)
+        assert "#SBATCH --gpus=1" in lines  # the simulation's GPU
+        assert "#SBATCH -t 24:00:00" in lines  # 21.9 h + 0.5 + 0.5 + 0.5 + 0.5 + 0.1 h... summed
+        assert "#SBATCH --mem=2G" in lines  # the largest member's memory
+        assert f"#SBATCH --output={project.open_job(id=job_id).path}/study-%j.out" in lines
+        for stage in ("assemble", "analyze", "classify", "render", "plot"):
+            assert f"exec {stage} {job_id}" in script
+        # Afterwards the aggregates, which run once every job is classified.
+        assert script.rstrip().endswith(
+            f"{sys.executable} {pretend_project}/project.py run -o aggregates"
+        )
+        check_bash(script, tmp_path)
+    # A parallel bundle: one GPU per simulation, pinned, and the aggregates after the wait.
+    proc = pretend(pretend_project, fake_queue, "--bundle", "2", "--parallel", engine="hoomd")
+    (script,) = scripts(proc.stdout)
+    assert "#SBATCH --gpus=2" in sbatch_lines(script)
+    pins = re.findall(r'^export CUDA_VISIBLE_DEVICES=".*\$\(\( (\d) %', script, re.MULTILINE)
+    assert pins == ["0", "1"]
+    body = script[script.index("run -o study") :]
+    assert body.index("\nwait\n") < body.index("run -o aggregates")
+    check_bash(script, tmp_path)
+
+
+def test_several_ranks_get_a_launcher_line(pretend_project, fake_queue, tmp_path):
+    """ranks > 1: the simulation is started with srun (SLURM) on as many tasks."""
+    project = signac.get_project(pretend_project)
+    project.doc["ranks"] = 4
+    try:
+        proc = pretend(pretend_project, fake_queue, "-o", "assemble", engine="lammps")
+        for script in scripts(proc.stdout):
+            job_id = re.search(r"run -o assemble -j (\w+)", script).group(1)
+            assert "#SBATCH --ntasks=4" in sbatch_lines(script)
+            assert re.search(rf"^# srun -n 4\s+\S+ \S+ exec assemble {job_id}$", script, re.M)
+            check_bash(script, tmp_path)
+        env = {**fake_queue, "MESOCRYSTAL_MPI_LAUNCHER": "mpirun"}
+        (script, *_) = scripts(pretend(pretend_project, env, engine="hoomd").stdout)
+        assert re.search(r"^# mpirun -n 4\s+\S+ \S+ exec assemble \w+$", script, re.MULTILINE)
+        assert "#SBATCH --gpus=4" in sbatch_lines(script)  # one GPU per rank
+        assert "#SBATCH --ntasks=4" in sbatch_lines(script)
+    finally:
+        del project.doc["ranks"]
+    (script, *_) = scripts(pretend(pretend_project, fake_queue, engine="lammps").stdout)
+    assert not re.search(r"(srun|mpirun|mpiexec) -n", script)  # one rank: no launcher
+
+
 def test_cpu_template_refuses_gpu_operations(pretend_project, fake_queue):
     project = signac.get_project(pretend_project)
     project.doc["engine"] = "hoomd"
@@ -535,6 +590,27 @@ def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
     logs = sorted(Path(job.path).glob("assemble-*.out"))
     assert len(logs) == 2  # one per scheduler job, next to the data
     assert "step" in logs[0].read_text()
+
+
+def test_forced_slurm_without_controller_fails_in_one_line(pretend_project, fake_queue, tmp_path):
+    """The SLURM environment forced, no controller: one line on stderr, no traceback, no sbatch."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "sbatch-calls"
+    squeue = "echo 'slurm_load_jobs error: Unable to contact slurm controller' >&2; exit 1"
+    for name, body in (("squeue", squeue), ("sbatch", f'echo "$@" >> {calls}')):
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    env = {**fake_queue, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    for args in (("submit", "--pretend"), ("submit",), ("status",)):
+        proc = run_script(pretend_project, "project.py", *args, env=env, check=False)
+        assert proc.returncode != 0
+        (line,) = proc.stderr.strip().splitlines()
+        assert line.startswith("error: cannot read the SLURM queue")
+        assert "Unable to contact slurm controller" in line and "scontrol ping" in line
+        assert line.endswith("nothing was submitted") == (args[0] == "submit")
+        assert proc.stdout == ""
+    assert not calls.exists()
 
 
 def test_clients_without_controller_fall_back_to_no_scheduler(pretend_project, tmp_path):
