@@ -116,6 +116,8 @@ def assemble(
     result = simulate.run(
         job.path, model, engine_cls, frames=frames, walltime=walltime, progress=progress
     )
+    if not simulate.is_root_rank():  # under MPI, rank 0 alone writes the job document
+        return result
     job.doc["engine"] = result.engine
     job.doc["assembly"] = {
         "status": result.status,
