@@ -26,6 +26,7 @@ from flow import FlowProject, aggregator
 
 # mesocrystal.scheduler also registers the compute environment of generic SLURM clusters.
 from mesocrystal import scheduler, workflow
+from mesocrystal.workflow import snapshot
 from visualize import jobs as visuals
 
 
@@ -110,7 +111,7 @@ def classify(job):
 # -- pictures and plots for the dashboard (visualize/); CPU only ------------------------------
 @study
 @Project.pre(workflow.simulated)
-@Project.post(visuals.rendered)
+@Project.post(snapshot(visuals.rendered))
 @Project.operation(directives=CPU_STAGE)
 def render(job):
     """Draw the final frame (structure.png) and the largest aggregate (aggregate.png)."""
@@ -118,7 +119,7 @@ def render(job):
 
 
 @Project.pre(workflow.simulated)
-@Project.post(visuals.animated)
+@Project.post(snapshot(visuals.animated))
 @Project.operation(directives={**CPU_STAGE, "walltime": 1})
 def animate(job):
     """Write a short movie of the trajectory (trajectory.gif)."""
@@ -127,17 +128,22 @@ def animate(job):
 
 @study
 @Project.pre(workflow.simulated)
-@Project.pre(visuals.analyzed)
-@Project.post(visuals.plotted)
+@Project.pre(snapshot(visuals.analyzed))
+@Project.post(snapshot(visuals.plotted))
 @Project.operation(directives=CPU_STAGE)
 def plot(job):
     """Plot order parameters, energies and g(r) (timeseries.png, thermo.png, rdf.png)."""
     visuals.plot(job)
 
 
+def phase_diagram_drawn(*jobs):
+    """The phase diagram shows the present labels of a fully classified study."""
+    return workflow.all_classified(*jobs) and visuals.phase_diagram_current(*jobs)
+
+
 @aggregates
 @Project.pre(workflow.all_classified)
-@Project.post(visuals.phase_diagram_current)
+@Project.post(snapshot(phase_diagram_drawn))
 @Project.operation(aggregator=aggregator(), directives=CPU_STAGE)
 def phase_diagram(*jobs):
     """Draw the labels of all jobs over the swept variables (phase_diagram.png and .json)."""

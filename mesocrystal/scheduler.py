@@ -426,7 +426,9 @@ def main(project_class, argv: list[str] | None = None) -> None:
       script per job that carries it through the whole study, then the aggregates;
     * ``status`` and ``submit`` read the scheduler's queue first and stop with one line that
       says what to check when it cannot be read (:func:`check_queue`);
-    * a failure to read the queue later on ends the command with that line, not a traceback.
+    * a failure to read the queue later on ends the command with that line, not a traceback;
+    * ``status`` and ``submit`` evaluate each condition once per job
+      (:func:`mesocrystal.workflow.take_snapshot`).
 
     Parameters
     ----------
@@ -441,6 +443,10 @@ def main(project_class, argv: list[str] | None = None) -> None:
     if command == "submit" and not named:
         argv += ["-o", *DEFAULT_SUBMISSION]
     check_queue(argv)
+    if command in ("status", "submit"):  # read-only: each condition once per job
+        from mesocrystal import workflow
+
+        workflow.take_snapshot()
     sys.argv[1:] = argv
     try:
         project_class().main()
