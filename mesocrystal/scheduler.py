@@ -117,8 +117,14 @@ def remaining_walltime(
     return _squeue_time_left(job_id, env)
 
 
+def _study_setting(job, key: str):
+    from mesocrystal.workflow import project_document
+
+    return project_document(job).get(key)
+
+
 def _study_engine(job) -> str:
-    return job.project.doc.get("engine") or os.environ.get("MESOCRYSTAL_ENGINE", "auto")
+    return _study_setting(job, "engine") or os.environ.get("MESOCRYSTAL_ENGINE", "auto")
 
 
 def simulation_ranks(job) -> int:
@@ -142,7 +148,7 @@ def simulation_ranks(job) -> int:
     ValueError
         When the setting is not a whole number of at least 1.
     """
-    value = job.project.doc.get("ranks") or os.environ.get("MESOCRYSTAL_RANKS") or 1
+    value = _study_setting(job, "ranks") or os.environ.get("MESOCRYSTAL_RANKS") or 1
     try:
         ranks = int(value)
     except (TypeError, ValueError):

@@ -217,6 +217,16 @@ def snapshot(func):
     return wrapper
 
 
+def project_document(job) -> dict:
+    """The project document of a job's study as a plain dict (read once in a snapshot)."""
+    if _snapshot is None:
+        return job.project.doc()
+    key = ("project document", job.project.path)
+    if key not in _snapshot:
+        _snapshot[key] = job.project.doc()
+    return _snapshot[key]
+
+
 @snapshot
 def initialized(job) -> bool:
     """``init.gsd`` exists."""
