@@ -29,9 +29,10 @@ state is gathered on rank 0 (:meth:`hoomd.State.get_snapshot`) and broadcast to 
 
 Supported versions: HOOMD-blue 4.8 to 7.x (:data:`SUPPORTED_MAJORS`; a later major imports with
 a warning, an earlier one is refused). ``environment.yml`` installs 7.x. HOOMD-blue 4.8.2 is
-verified by running the tests; 5.x, 6.x and 7.x by reading their release notes against the
-calls below. The calls used here are the same in all of them except where 5.0 removed features
-deprecated in 4.x, which this module handles:
+verified by running the tests; 5.x and 7.x by reading their release notes (the 5.0 removals,
+the 7.0 and 7.1 changes) against the calls below; the 6.x notes were not read. The calls used
+here are the same in all of them except where 5.0 removed features deprecated in 4.x, which
+this module handles:
 
 * the active device's description is ``Device.device`` (4.5 and later); ``Device.devices``
   (a list) was removed in 5.0 and is used only as a fallback for older 4.x releases;
