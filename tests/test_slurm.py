@@ -312,7 +312,7 @@ def test_submit_without_operations_submits_one_study_script_per_job(
         job_id = re.search(r"run -o study -j (\w+)$", script, re.MULTILINE).group(1)
         lines = sbatch_lines(script)
         assert "#SBATCH --gpus=1" in lines  # the simulation's GPU
-        assert "#SBATCH -t 24:00:00" in lines  # 21.9 h + 0.5 + 0.5 + 0.5 + 0.5 + 0.1 h... summed
+        assert "#SBATCH -t 24:00:00" in lines  # summed: 21.9 h + 4 x 0.5 h + 0.1 h
         assert "#SBATCH --mem=2G" in lines  # the largest member's memory
         assert f"#SBATCH --output={project.open_job(id=job_id).path}/study-%j.out" in lines
         for stage in ("assemble", "analyze", "classify", "render", "plot"):
