@@ -300,6 +300,7 @@ def test_parallel_bundle_shares_one_node(pretend_project, fake_queue, tmp_path):
     assert "CUDA_VISIBLE_DEVICES" not in serial
 
 
+@pytest.mark.slow
 def test_submit_without_operations_submits_one_study_script_per_job(
     pretend_project, fake_queue, tmp_path
 ):
@@ -333,6 +334,7 @@ def test_submit_without_operations_submits_one_study_script_per_job(
     check_bash(script, tmp_path)
 
 
+@pytest.mark.slow
 def test_several_ranks_get_a_launcher_line(pretend_project, fake_queue, tmp_path):
     """ranks > 1: the simulation is started with srun (SLURM) on as many tasks."""
     project = signac.get_project(pretend_project)
