@@ -397,6 +397,29 @@ def test_unreadable_queue_submits_nothing(pretend_project, fake_queue, tmp_path)
     assert "initialized" in status.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not lammps.available(), reason="LAMMPS with the RIGID package is not installed")
+def test_study_group_stops_at_the_walltime_and_resumes(tmp_path):
+    """A study script stops cleanly at its walltime; the next run goes on from there."""
+    project_dir = make_project(tmp_path / "resume")
+    run_script(project_dir, "init.py", "quick", "--engine", "lammps")
+    job = next(iter(signac.get_project(project_dir)))
+    # 30 s of budget and the 60 s safety margin: the simulation checkpoints at once and stops.
+    env = {"MESOCRYSTAL_WALLTIME": "30"}
+    run_script(project_dir, "project.py", "run", "-o", "study", "-j", job.id, env=env)
+    assert workflow.initialized(job) and workflow.checkpoint_step(job) == 0
+    assert job.doc["assembly"]["status"] == "interrupted"
+    assert not workflow.analyzed(job) and workflow.structure_label(job) is None
+    status = run_script(project_dir, "project.py", "status", "-d").stdout
+    assert "simulating: 0%" in status
+    run_script(project_dir, "project.py", "run", "-o", "study", "-j", job.id)
+    assert workflow.simulated(job) and workflow.classified(job)
+    assert visuals.rendered(job) and visuals.plotted(job)
+    steps = list(schema.trajectory_steps(job.fn(simulate.TRAJECTORY_FILE)))
+    assert steps[0] == 0 and steps[-1] == workflow.required_steps(job)
+    assert np.all(np.diff(steps) > 0)  # resumed, no frame twice
+
+
 # -- a real scheduler --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def slurm_cluster():
