@@ -15,7 +15,7 @@ Two groups carry a study through a scheduler in one submission:
   its GPU with HOOMD-blue, its MPI ranks, its walltime). Every stage has a postcondition, so
   after a walltime stop the next ``submit`` resumes the job at the first unfinished stage
   (the simulation from its checkpoint).
-* ``aggregates`` (all jobs at once): the phase diagram, run when every job is classified. The
+* ``aggregates`` (all jobs at once): the phase diagram, run when every job has its label. The
   job script of each job runs it after its own stages, so the last job of a study to finish
   draws it.
 
@@ -137,12 +137,12 @@ def plot(job):
 
 
 def phase_diagram_drawn(*jobs):
-    """The phase diagram shows the present labels of a fully classified study."""
-    return workflow.all_classified(*jobs) and visuals.phase_diagram_current(*jobs)
+    """The phase diagram shows the present labels of a fully labelled study."""
+    return workflow.all_labelled(*jobs) and visuals.phase_diagram_current(*jobs)
 
 
 @aggregates
-@Project.pre(workflow.all_classified)
+@Project.pre(workflow.all_labelled)
 @Project.post(snapshot(phase_diagram_drawn))
 @Project.operation(aggregator=aggregator(), directives=CPU_STAGE)
 def phase_diagram(*jobs):

@@ -384,9 +384,9 @@ def classified(job) -> bool:
 
 
 @snapshot
-def all_classified(*jobs) -> bool:
-    """Every job of an aggregate is classified (the aggregates wait for the whole study)."""
-    return all(classified(job) for job in jobs)
+def all_labelled(*jobs) -> bool:
+    """Every job of an aggregate has a structure label (the aggregates wait for the study)."""
+    return all(structure_label(job) is not None for job in jobs)
 
 
 @snapshot

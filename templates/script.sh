@@ -9,7 +9,7 @@
     (includes_setup), signac-flow's get it here.
 
     A script that runs the `study` group of its jobs ends by running the `aggregates` group
-    (the phase diagram): it runs only when every job of the study is classified, so the last
+    (the phase diagram): it runs only when every job of the study has its label, so the last
     job of a study to finish draws it and the others pass.
 #}
 {% extends base_script %}
@@ -26,7 +26,7 @@
     {% set study = operations|selectattr("name", "equalto", "study")|list %}
     {% if study %}
 
-# The aggregates (phase diagram), once every job of the study is classified.
+# The aggregates (phase diagram), once every job of the study has its label.
 {{ study[0].cmd.split(" run -o ")[0] }} run -o aggregates
     {% endif %}
 {% endblock footer %}

@@ -318,7 +318,7 @@ def test_submit_without_operations_submits_one_study_script_per_job(
         assert f"#SBATCH --output={project.open_job(id=job_id).path}/study-%j.out" in lines
         for stage in ("assemble", "analyze", "classify", "render", "plot"):
             assert f"exec {stage} {job_id}" in script
-        # Afterwards the aggregates, which run once every job is classified.
+        # Afterwards the aggregates, which run once every job has its label.
         assert script.rstrip().endswith(
             f"{sys.executable} {pretend_project}/project.py run -o aggregates"
         )
