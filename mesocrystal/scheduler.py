@@ -9,8 +9,15 @@ It reads, in order:
 
 and returns None outside a scheduler job or when the job has no time limit.
 
-:func:`simulation_gpus` is the ``ngpu`` directive of a simulation: one GPU when the study's
-engine is HOOMD-blue, none for LAMMPS (CPU).
+:func:`simulation_ranks`, :func:`simulation_launch_ranks` and :func:`simulation_gpus` are the
+``np``, ``nranks`` and ``ngpu`` directives of a simulation: the study's MPI ranks (launched with
+``srun``/``mpiexec`` when more than one), and one GPU per rank when the study's engine is
+HOOMD-blue, none for LAMMPS (CPU).
+
+:func:`main` is the command line of ``project.py``: ``submit`` without ``-o`` submits the
+``study`` and ``aggregates`` groups, and :func:`check_queue` reads the queue before ``status``
+and ``submit``, so that a scheduler that cannot be read ends them with one line
+(:class:`SchedulerUnavailableError`) before anything is submitted.
 
 :class:`SlurmClusterEnvironment` is the signac-flow compute environment of a SLURM cluster
 that signac-flow does not know by name: its job scripts (``templates/slurm-gpu.sh``) request
