@@ -6,12 +6,16 @@ third also a copy of its partial checkpoint ``restart.gsd`` (so the ``progress``
 GSD file, as in a study in progress). Then it times the commands users run on a login node,
 each in a fresh process as a user would:
 
-* ``status``: labels and eligible operations of every job;
+* ``status``: labels and eligible operations of every job (the first and a second time);
 * ``status -d``: the same with the per-job table;
-* ``submit --pretend``: render one SLURM job script per eligible operation.
+* ``submit --pretend``: render the SLURM job scripts of a submission (one per job: the
+  ``study`` group).
 
 The scheduler is a stand-in ``squeue`` with an empty queue, so only the workflow's own cost
-is measured. Usage::
+is measured. The first ``status`` of a study also reads the step of every checkpoint once
+and keeps it (``.checkpoint_steps.json``), as the status of a running study has it; the
+second shows a look at it later. Wall time depends on what else the machine runs; CPU time
+(user + system) does less. Usage::
 
     python benchmarks/bench_status.py                  # 100, 1000 and 3000 jobs
     python benchmarks/bench_status.py --jobs 100 300   # other sizes
@@ -24,6 +28,7 @@ import contextlib
 import io
 import itertools
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -35,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 COMMANDS = {
+    "status (first)": ["status"],
     "status": ["status"],
     "status -d": ["status", "-d"],
     "submit --pretend": ["submit", "--pretend"],
@@ -42,32 +48,43 @@ COMMANDS = {
 
 
 def statepoints(n: int) -> list[dict]:
-    """``n`` distinct, validated state points over the model-parameter space."""
+    """``n`` distinct, validated state points over the model-parameter space.
+
+    Replicas differ by seed only, so each point of the grid is validated once and its
+    replicas copy it with their seed.
+    """
     from mesocrystal.model.parameters import normalize
 
-    grid = list(
-        itertools.product(
+    grid = [
+        normalize(
+            {
+                "shape": shape,
+                "N": 64,
+                "steps": 20_000,
+                "epsilon_kT": epsilon,
+                "packing_fraction": phi,
+                "seed": 0,
+            }
+        )
+        for shape, epsilon, phi in itertools.product(
             ("sphere", "platelet", "cuboid"), (0.05, 0.1, 0.2, 0.3, 0.5), (0.05, 0.1, 0.2)
         )
-    )
+    ]
     points = []
     for seed in itertools.count():  # replicas until there are enough
-        for shape, epsilon, phi in grid:
-            points.append(
-                normalize(
-                    {
-                        "shape": shape,
-                        "N": 64,
-                        "steps": 20_000,
-                        "epsilon_kT": epsilon,
-                        "packing_fraction": phi,
-                        "seed": seed,
-                    }
-                )
-            )
+        for sp in grid:
+            points.append({**sp, "seed": seed})
             if len(points) == n:
                 return points
     raise AssertionError("unreachable: the seed axis is unbounded")
+
+
+def _place(source: Path, target: str) -> None:
+    """A hard link to ``source`` (a copy where links are not possible): quick for 100k jobs."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy(source, target)
 
 
 def make_study(
@@ -85,9 +102,9 @@ def make_study(
     for i, sp in enumerate(statepoints(n)):
         job = project.open_job(sp).init()
         if i < n_init:
-            shutil.copy(products["init.gsd"], job.fn("init.gsd"))
+            _place(products["init.gsd"], job.fn("init.gsd"))
         if i < n_started:
-            shutil.copy(products["restart.gsd"], job.fn("restart.gsd"))
+            _place(products["restart.gsd"], job.fn("restart.gsd"))
 
 
 def reference_products(workdir: Path) -> dict[str, Path]:
@@ -118,8 +135,10 @@ def fake_queue(bin_dir: Path) -> dict[str, str]:
     return env
 
 
-def time_command(root: Path, args: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall time of ``python project.py <args>`` and the number of job scripts it printed."""
+def time_command(root: Path, args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall and CPU (user + system) seconds of ``python project.py <args>``, and the number
+    of job scripts it printed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "project.py", *args],
@@ -127,12 +146,14 @@ def time_command(root: Path, args: list[str], env: dict[str, str]) -> tuple[floa
         env=env,
         capture_output=True,
         text=True,
-        timeout=3600,
+        timeout=7200,
     )
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise RuntimeError(f"project.py {' '.join(args)} failed:\n{proc.stderr[-2000:]}")
-    return elapsed, proc.stdout.count("#!/bin/bash")
+    return elapsed, cpu, proc.stdout.count("#!/bin/bash")
 
 
 def main(argv=None) -> int:
@@ -155,19 +176,20 @@ def main(argv=None) -> int:
         tmp = Path(tmp)
         env = fake_queue(tmp / "bin")
         products = reference_products(tmp / "reference")
-        header = f"{'jobs':>6}  {'create':>8}" + "".join(f"  {c:>17}" for c in COMMANDS)
+        header = f"{'jobs':>7}  {'create':>7}" + "".join(f"  {c:>21}" for c in COMMANDS)
         print(header + f"  {'scripts':>8}")
-        print(f"{'':>6}  {'[s]':>8}" + "".join(f"  {'[s]':>17}" for _ in COMMANDS))
+        unit = "wall / CPU [s]"
+        print(f"{'':>7}  {'[s]':>7}" + "".join(f"  {unit:>21}" for _ in COMMANDS))
         for n in args.jobs:
             root = tmp / f"study-{n}"
             root.mkdir()
             t0 = time.perf_counter()
             make_study(root, n, args.initialized, min(args.started, args.initialized), products)
             created = time.perf_counter() - t0
-            row = f"{n:>6}  {created:>8.1f}"
+            row = f"{n:>7}  {created:>7.0f}"
             for name, command in COMMANDS.items():
-                elapsed, n_scripts = time_command(root, command, env)
-                row += f"  {elapsed:>17.2f}"
+                elapsed, cpu, n_scripts = time_command(root, command, env)
+                row += f"  {f'{elapsed:.1f} / {cpu:.1f}':>21}"
                 if name == "submit --pretend":
                     scripts = n_scripts
             print(row + f"  {scripts:>8}", flush=True)

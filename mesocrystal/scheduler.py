@@ -9,8 +9,15 @@ It reads, in order:
 
 and returns None outside a scheduler job or when the job has no time limit.
 
-:func:`simulation_gpus` is the ``ngpu`` directive of a simulation: one GPU when the study's
-engine is HOOMD-blue, none for LAMMPS (CPU).
+:func:`simulation_ranks`, :func:`simulation_launch_ranks` and :func:`simulation_gpus` are the
+``np``, ``nranks`` and ``ngpu`` directives of a simulation: the study's MPI ranks (launched with
+``srun``/``mpiexec`` when more than one), and one GPU per rank when the study's engine is
+HOOMD-blue, none for LAMMPS (CPU).
+
+:func:`main` is the command line of ``project.py``: ``submit`` without ``-o`` submits the
+``study`` and ``aggregates`` groups, and :func:`check_queue` reads the queue before ``status``
+and ``submit``, so that a scheduler that cannot be read ends them with one line
+(:class:`SchedulerUnavailableError`) before anything is submitted.
 
 :class:`SlurmClusterEnvironment` is the signac-flow compute environment of a SLURM cluster
 that signac-flow does not know by name: its job scripts (``templates/slurm-gpu.sh``) request
@@ -22,16 +29,19 @@ how to add a cluster.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Mapping
 
 from flow.environment import DefaultSlurmEnvironment, registered_environments
-from flow.scheduling.slurm import SlurmScheduler
+from flow.scheduling.base import JobStatus
+from flow.scheduling.slurm import SlurmJob, SlurmScheduler
 from flow.util.template_filters import calc_tasks
 
 GPU_ENGINES = frozenset({"hoomd"})
@@ -114,6 +124,60 @@ def remaining_walltime(
     return _squeue_time_left(job_id, env)
 
 
+def _study_setting(job, key: str):
+    from mesocrystal.workflow import project_document
+
+    return project_document(job).get(key)
+
+
+def _study_engine(job) -> str:
+    return _study_setting(job, "engine") or os.environ.get("MESOCRYSTAL_ENGINE", "auto")
+
+
+def simulation_ranks(job) -> int:
+    """MPI ranks of one simulation of a job: the ``np`` directive of ``assemble``.
+
+    Read from the study's ``project.doc["ranks"]``, else ``$MESOCRYSTAL_RANKS``, else 1.
+    ``docs/cluster.md`` says when more than one rank pays off.
+
+    Parameters
+    ----------
+    job : signac.job.Job
+        The job.
+
+    Returns
+    -------
+    int
+        The number of ranks, at least 1.
+
+    Raises
+    ------
+    ValueError
+        When the setting is not a whole number of at least 1.
+    """
+    value = _study_setting(job, "ranks") or os.environ.get("MESOCRYSTAL_RANKS") or 1
+    try:
+        ranks = int(value)
+    except (TypeError, ValueError):
+        ranks = 0
+    if ranks < 1 or str(value).strip() not in (str(ranks), f"{ranks}.0"):
+        raise ValueError(
+            f"ranks (project document or $MESOCRYSTAL_RANKS) must be a whole number >= 1, "
+            f"got {value!r}"
+        )
+    return ranks
+
+
+def simulation_launch_ranks(job) -> int:
+    """The ``nranks`` directive of ``assemble``: the ranks to launch with MPI, 0 for one.
+
+    With more than one rank, signac-flow starts the simulation with the environment's MPI
+    launcher (``srun -n N`` on SLURM clusters, ``mpiexec -n N`` elsewhere).
+    """
+    ranks = simulation_ranks(job)
+    return ranks if ranks > 1 else 0
+
+
 def simulation_gpus(job) -> int:
     """GPUs for one simulation of a job: the ``ngpu`` directive of ``assemble``.
 
@@ -128,11 +192,10 @@ def simulation_gpus(job) -> int:
     Returns
     -------
     int
-        1 for a GPU engine (HOOMD-blue), 0 otherwise (LAMMPS, or ``auto`` that picks one on
-        the compute node).
+        One per MPI rank (:func:`simulation_ranks`) for a GPU engine (HOOMD-blue), 0
+        otherwise (LAMMPS, or ``auto`` that picks one on the compute node).
     """
-    name = job.project.doc.get("engine") or os.environ.get("MESOCRYSTAL_ENGINE", "auto")
-    return 1 if name in GPU_ENGINES else 0
+    return simulation_ranks(job) if _study_engine(job) in GPU_ENGINES else 0
 
 
 logger = logging.getLogger(__name__)
@@ -175,13 +238,103 @@ def standard_environment_without_controller() -> bool:
     return True
 
 
-class SlurmQueueScheduler(SlurmScheduler):
-    """signac-flow's SLURM scheduler, with a failed queue query reported as a scheduler error.
+class SchedulerUnavailableError(RuntimeError):
+    """The scheduler's queue cannot be read; the message is one line that says what to check."""
 
-    When ``squeue`` fails (no controller reachable, a client without configuration),
-    signac-flow's own scheduler lets the ``CalledProcessError`` escape; as a ``RuntimeError``
-    it is what signac-flow expects: ``status --ignore-errors`` shows the status without the
-    queue, and ``submit`` still stops before submitting anything.
+
+QUEUE_TIMEOUT = 60.0
+"""Seconds to wait for ``squeue`` when reading the queue for ``status`` and ``submit``."""
+
+_QUEUE_STATES = {
+    "PD": JobStatus.queued,
+    "R": JobStatus.active,
+    "CG": JobStatus.inactive,
+    "CD": JobStatus.inactive,
+    "CA": JobStatus.inactive,
+    "TO": JobStatus.inactive,
+    "F": JobStatus.error,
+    "NF": JobStatus.error,
+}
+
+
+def read_queue(user: str | None = None, timeout: float = QUEUE_TIMEOUT) -> list[SlurmJob]:
+    """The SLURM jobs of ``user`` (default: this user) as signac-flow cluster jobs.
+
+    Raises
+    ------
+    SchedulerUnavailableError
+        When ``squeue`` is missing, fails or does not answer within ``timeout`` seconds.
+    """
+    user = user or getpass.getuser()
+    cmd = ["squeue", "-u", user, "-h", "--format=%2t%100j"]
+    hint = (
+        "check that the SLURM controller answers (scontrol ping) and that SLURM_CONF names this "
+        "cluster's slurm.conf, or choose another environment with SIGNAC_FLOW_ENVIRONMENT"
+    )
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise SchedulerUnavailableError(
+            f"cannot read the SLURM queue: squeue gave no answer within {timeout:.0f} s; {hint}"
+        ) from None
+    except OSError as error:
+        raise SchedulerUnavailableError(
+            f"cannot read the SLURM queue: squeue cannot be run ({error.strerror}); {hint}"
+        ) from None
+    if proc.returncode != 0:
+        said = proc.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        reason = f": {said[-1].strip()}" if said else ""
+        raise SchedulerUnavailableError(
+            f"cannot read the SLURM queue: squeue exited with status {proc.returncode}"
+            f"{reason}; {hint}"
+        )
+    jobs = []
+    for line in proc.stdout.decode("utf-8", errors="backslashreplace").splitlines():
+        if line.strip():
+            state = line[:2].strip()
+            jobs.append(SlurmJob(line[2:].rstrip(), _QUEUE_STATES.get(state, JobStatus.registered)))
+    return jobs
+
+
+_checked_queue: list[SlurmJob] | None = None
+
+
+def check_queue(argv: list[str]) -> None:
+    """Read the queue once before ``status`` or ``submit``; exit with one line if it fails.
+
+    Where the project's environment has a SLURM scheduler whose queue cannot be read, the
+    command ends here with one line on stderr that says what to check (exit status 2), before
+    anything is submitted. ``status --ignore-errors`` is left to show the status without the
+    queue. The queue read here is the one that :class:`SlurmQueueScheduler` then reports, so
+    the scheduler is asked once.
+
+    Parameters
+    ----------
+    argv : list of str
+        The command line arguments after the program name.
+    """
+    global _checked_queue
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command not in ("status", "submit") or "--ignore-errors" in argv:
+        return
+    from flow.environment import get_environment
+
+    if not issubclass(get_environment().scheduler_type or type(None), SlurmScheduler):
+        return
+    try:
+        _checked_queue = read_queue()
+    except SchedulerUnavailableError as error:
+        tail = "; nothing was submitted" if command == "submit" else ""
+        sys.exit(f"error: {error}{tail}")
+
+
+class SlurmQueueScheduler(SlurmScheduler):
+    """signac-flow's SLURM scheduler, with a failed queue query reported in one line.
+
+    The queue is read with :func:`read_queue`: when ``squeue`` fails (no controller reachable,
+    a client without configuration) or hangs, a :class:`SchedulerUnavailableError` (a
+    ``RuntimeError``, as signac-flow expects) says what to check: ``status --ignore-errors``
+    shows the status without the queue, and ``submit`` stops before submitting anything.
     """
 
     def jobs(self):
@@ -189,16 +342,16 @@ class SlurmQueueScheduler(SlurmScheduler):
 
         Raises
         ------
-        RuntimeError
+        SchedulerUnavailableError
             When ``squeue`` fails.
         """
-        try:
-            yield from super().jobs()
-        except subprocess.CalledProcessError as error:
-            raise RuntimeError(
-                f"cannot read the SLURM queue: {' '.join(error.cmd)} exited with "
-                f"status {error.returncode}"
-            ) from error
+        global _checked_queue
+        self._prevent_dos()
+        if _checked_queue is not None:
+            queue, _checked_queue = _checked_queue, None
+        else:
+            queue = read_queue(self.user)
+        yield from queue
 
 
 class SlurmClusterEnvironment(DefaultSlurmEnvironment):
@@ -210,6 +363,7 @@ class SlurmClusterEnvironment(DefaultSlurmEnvironment):
 
     scheduler_type = SlurmQueueScheduler
     template = "slurm-gpu.sh"
+    mpi_cmd = os.environ.get("MESOCRYSTAL_MPI_LAUNCHER") or "srun"
 
     # signac-flow looks for a ``templates`` folder beside the module of every environment it
     # does not define itself, and logs a warning with every command when there is none. The
@@ -272,3 +426,43 @@ class SlurmClusterEnvironment(DefaultSlurmEnvironment):
             "ngpu_tasks": calc_tasks(operations, "ngpu", parallel, force),
             "num_nodes": 1,
         }
+
+
+#: The groups that ``submit`` submits when no operation is named (see ``project.py``).
+DEFAULT_SUBMISSION = ("study", "aggregates")
+
+
+def main(project_class, argv: list[str] | None = None) -> None:
+    """Run the command line of a project: signac-flow's, with three additions.
+
+    * ``submit`` without ``-o`` submits the groups of :data:`DEFAULT_SUBMISSION`: one job
+      script per job that carries it through the whole study, then the aggregates;
+    * ``status`` and ``submit`` read the scheduler's queue first and stop with one line that
+      says what to check when it cannot be read (:func:`check_queue`);
+    * a failure to read the queue later on ends the command with that line, not a traceback;
+    * ``status`` and ``submit`` evaluate each condition once per job
+      (:func:`mesocrystal.workflow.take_snapshot`).
+
+    Parameters
+    ----------
+    project_class : type
+        The :class:`flow.FlowProject` subclass.
+    argv : list of str, optional
+        The arguments after the program name (default ``sys.argv[1:]``).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    named = any(a in ("-o", "--operation") or a.startswith("--operation=") for a in argv)
+    if command == "submit" and not named:
+        argv += ["-o", *DEFAULT_SUBMISSION]
+    check_queue(argv)
+    if command in ("status", "submit"):  # read-only: each condition once per job
+        from mesocrystal import workflow
+
+        workflow.take_snapshot()
+    sys.argv[1:] = argv
+    try:
+        project_class().main()
+    except SchedulerUnavailableError as error:
+        tail = "; nothing was submitted" if command == "submit" else ""
+        sys.exit(f"error: {error}{tail}")

@@ -6,8 +6,8 @@ A run has two stages on one step counter: ``randomize_steps`` with the attractio
 state is written atomically to ``restart.gsd``. A run that is killed resumes from the restart
 file; frames written after the last checkpoint are dropped first, so no frame is lost or
 duplicated. A run approaching its walltime, or receiving SIGTERM/SIGINT (as schedulers send
-before a job's time limit), checkpoints and returns ``"interrupted"``. Under MPI (HOOMD-blue
-domain decomposition) only rank 0 touches files and its decisions are broadcast.
+before a job's time limit), checkpoints and returns ``"interrupted"``. Under MPI (domain
+decomposition in HOOMD-blue or LAMMPS) only rank 0 touches files and its decisions are broadcast.
 """
 
 from __future__ import annotations
@@ -91,9 +91,9 @@ def kinetic_temperatures(state: BodyState, mass: np.ndarray, inertia: np.ndarray
 
 
 class _Ranks:
-    """MPI ranks of a run (HOOMD-blue domain decomposition): rank 0 reads and writes files and
-    decides when to stop; every other rank receives its decisions. A run without MPI (or
-    without :mod:`mpi4py`) is a single rank."""
+    """MPI ranks of a run (domain decomposition in HOOMD-blue or LAMMPS): rank 0 reads and
+    writes files and decides when to stop; every other rank receives its decisions. A run
+    without MPI (or without :mod:`mpi4py`) is a single rank."""
 
     def __init__(self):
         self._comm = None
@@ -110,6 +110,11 @@ class _Ranks:
 
     def bcast(self, obj):
         return obj if self._comm is None else self._comm.bcast(obj, root=0)
+
+
+def is_root_rank() -> bool:
+    """Whether this process is rank 0 of its MPI launch (or runs without MPI)."""
+    return _Ranks().root
 
 
 def _segment_seed(seed: int, step: int) -> int:

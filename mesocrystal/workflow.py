@@ -17,17 +17,22 @@ job document           ``classification``: label, confidence and key descriptors
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import json
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import gsd.fl
 
 from mesocrystal import schema, simulate
 from mesocrystal.engines import get_engine
-from mesocrystal.model import conditions
-from mesocrystal.model.parameters import resolve
-from mesocrystal.model.system import Model, build_model
+
+if TYPE_CHECKING:
+    from mesocrystal.model.system import Model
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +44,10 @@ TABLE_CACHE = "pair_tables"
 
 def model_of(job) -> Model:
     """The model system of a job's state point."""
+    # Imported here: the model (scipy) is not needed by status, which only reads files.
+    from mesocrystal.model.parameters import resolve
+    from mesocrystal.model.system import build_model
+
     cache = None
     project = getattr(job, "project", None)
     if project is not None:
@@ -104,6 +113,8 @@ def initialize(job) -> None:
             for (i, j), f in table.on.items()
         }
     if p.environment:
+        from mesocrystal.model import conditions
+
         d_h = p.environment["product_core_nm"][0] + 2 * p.shell_nm
         doc["seconds_per_tau"] = conditions.physical_time_per_tau(
             p.environment["solvent"], p.environment["temperature_C"], d_h, p.damping_time
@@ -167,6 +178,8 @@ def assemble(
     result = simulate.run(
         job.path, model, engine_cls, frames=frames, walltime=walltime, progress=progress
     )
+    if not simulate.is_root_rank():  # under MPI, rank 0 alone writes the job document
+        return result
     job.doc["engine"] = result.engine
     job.doc["assembly"] = {
         "status": result.status,
@@ -211,10 +224,12 @@ def analyze(job, stride: int = 5) -> dict:
 
 def classify(job) -> dict:
     """Store the label, confidence and key descriptors in ``job.doc["classification"]``."""
+    mtime_ns = os.stat(job.fn(ANALYSIS_FILE)).st_mtime_ns
     with open(job.fn(ANALYSIS_FILE)) as f:
         result = json.load(f)
     descriptors = result.get("descriptors", {})
     job.doc["classification"] = {
+        "analysis_mtime_ns": mtime_ns,
         "label": result["label"],
         "confidence": result["confidence"],
         "alternative": result.get("alternative"),
@@ -226,31 +241,150 @@ def classify(job) -> dict:
 
 
 # -- conditions and labels (products on disk) ---------------------------------------------------
+_snapshot: dict | None = None
+
+
+def take_snapshot() -> None:
+    """Evaluate every condition and label once per job from now on (for read-only commands).
+
+    ``status`` and ``submit`` ask the same condition of a job many times (once per operation
+    and group that uses it) while nothing changes on disk; ``project.py`` calls this for them.
+    Never for ``run``, where an operation changes what its successors see.
+    """
+    global _snapshot
+    _snapshot = {}
+
+
+def snapshot(func):
+    """Decorator: within a :func:`take_snapshot`, ``func(*jobs)`` is evaluated once."""
+
+    @functools.wraps(func)
+    def wrapper(*jobs):
+        if _snapshot is None:
+            return func(*jobs)
+        key = (func, *(job.id for job in jobs))
+        try:
+            return _snapshot[key]
+        except KeyError:
+            value = _snapshot[key] = func(*jobs)
+            return value
+
+    return wrapper
+
+
+def project_document(job) -> dict:
+    """The project document of a job's study as a plain dict (read once in a snapshot)."""
+    if _snapshot is None:
+        return job.project.doc()
+    key = ("project document", job.project.path)
+    if key not in _snapshot:
+        _snapshot[key] = job.project.doc()
+    return _snapshot[key]
+
+
+@snapshot
 def initialized(job) -> bool:
     """``init.gsd`` exists."""
     return job.isfile(simulate.INIT_FILE)
 
 
-@functools.lru_cache(maxsize=65536)
-def _checkpoint_step(path: str, mtime_ns: int, size: int) -> int | None:
+CHECKPOINT_STEPS_FILE = ".checkpoint_steps.json"
+"""Cache of checkpoint steps in the project directory (a cache only: safe to delete)."""
+
+
+def read_checkpoint_step(path: str | os.PathLike) -> int | None:
+    """Step of the last frame of a GSD file, reading that one chunk (None if unreadable)."""
     try:
-        return int(schema.read_last_frame(path).configuration.step)
-    except schema.CorruptFileError:
+        with gsd.fl.open(os.fspath(path), "r") as f:
+            last = f.nframes - 1
+            if last < 0:
+                return None
+            if not f.chunk_exists(last, "configuration/step"):
+                return 0  # the GSD HOOMD schema's default step
+            return int(f.read_chunk(last, "configuration/step")[0])
+    except (OSError, RuntimeError, ValueError, KeyError):
         return None
+
+
+class _CheckpointSteps:
+    """Checkpoint steps by job, valid for one version of the file (modification time, size).
+
+    ``status`` asks several conditions per job, and a new command would read every restart
+    file again: at 100,000 jobs that is most of its time. The restart file is replaced, never
+    modified in place, so its version identifies its step. The steps are kept in memory and,
+    between commands, in :data:`CHECKPOINT_STEPS_FILE` (written atomically at exit when new
+    steps were read; concurrent writers only lose cache entries).
+    """
+
+    def __init__(self):
+        self._steps: dict[str, list] = {}
+        self._loaded: set[str] = set()
+        self._dirty: set[str] = set()
+        self._saving = False
+
+    def _load(self, root: str) -> None:
+        self._loaded.add(root)
+        try:
+            with open(os.path.join(root, CHECKPOINT_STEPS_FILE)) as f:
+                data = json.load(f)
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict):
+            for key, value in data.items():
+                self._steps.setdefault(os.path.join(root, key), value)
+
+    def step(self, job) -> int | None:
+        path = job.fn(simulate.RESTART_FILE)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return None
+        root = job.project.path
+        if root not in self._loaded:
+            self._load(root)
+        entry = self._steps.get(path)
+        if entry is not None and entry[0] == st.st_mtime_ns and entry[1] == st.st_size:
+            return entry[2]
+        step = read_checkpoint_step(path)
+        self._steps[path] = [st.st_mtime_ns, st.st_size, step]
+        if step is not None:
+            self._dirty.add(root)
+            if not self._saving:
+                self._saving = True
+                atexit.register(self.save)
+        return step
+
+    def save(self) -> None:
+        """Write the steps of every project read from (atomically; errors are ignored)."""
+        for root in self._dirty:
+            prefix = root.rstrip(os.sep) + os.sep
+            data = {
+                path[len(prefix) :]: entry
+                for path, entry in self._steps.items()
+                if path.startswith(prefix) and entry[2] is not None
+            }
+            target = os.path.join(root, CHECKPOINT_STEPS_FILE)
+            tmp = f"{target}.{os.getpid()}.tmp"
+            try:
+                with open(tmp, "w") as f:
+                    json.dump(data, f, separators=(",", ":"))
+                os.replace(tmp, target)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        self._dirty.clear()
+
+
+_checkpoint_steps = _CheckpointSteps()
 
 
 def checkpoint_step(job) -> int | None:
     """Step of the latest checkpoint, or None when there is none (or it is unreadable).
 
-    Cached per file version (path, modification time, size): ``status`` asks several
-    conditions per job and the restart file is rewritten, never modified in place.
+    Cached per file version (modification time, size) in memory and in the project's
+    :data:`CHECKPOINT_STEPS_FILE`, so that ``status`` needs one ``stat`` per job.
     """
-    path = job.fn(simulate.RESTART_FILE)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return _checkpoint_step(path, st.st_mtime_ns, st.st_size)
+    return _checkpoint_steps.step(job)
 
 
 def required_steps(job) -> int:
@@ -259,12 +393,14 @@ def required_steps(job) -> int:
     return int(sp["randomize_steps"]) + int(sp["steps"])
 
 
+@snapshot
 def simulated(job) -> bool:
     """The checkpoint has reached the end of the run."""
     step = checkpoint_step(job)
     return step is not None and step >= required_steps(job)
 
 
+@snapshot
 def analyzed(job) -> bool:
     """``analysis.json`` exists and is newer than the trajectory."""
     if not (job.isfile(ANALYSIS_FILE) and job.isfile(simulate.TRAJECTORY_FILE)):
@@ -274,21 +410,53 @@ def analyzed(job) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=65536)
+def _analysis_step(path: str, mtime_ns: int, size: int):
+    with open(path) as f:
+        return json.load(f).get("step")
+
+
+@snapshot
 def classified(job) -> bool:
-    """The job document holds the label of the current ``analysis.json``."""
-    if "classification" not in job.doc or not job.isfile(ANALYSIS_FILE):
+    """The job document holds the label of the current ``analysis.json``.
+
+    The label records the modification time of the ``analysis.json`` it was read from, so
+    that this check needs a ``stat`` and no read of the file; a label without it (or after
+    the file was copied) is compared by the analysed step instead.
+    """
+    try:
+        st = os.stat(job.fn(ANALYSIS_FILE))
+    except FileNotFoundError:
         return False
-    with open(job.fn(ANALYSIS_FILE)) as f:
-        step = json.load(f).get("step")
-    return job.doc["classification"].get("step") == step
+    classification = _classification(job)
+    if not classification:
+        return False
+    if classification.get("analysis_mtime_ns") == st.st_mtime_ns:
+        return True
+    return classification.get("step") == _analysis_step(
+        job.fn(ANALYSIS_FILE), st.st_mtime_ns, st.st_size
+    )
 
 
+@snapshot
+def all_labelled(*jobs) -> bool:
+    """Every job of an aggregate has a structure label (the aggregates wait for the study)."""
+    return all(structure_label(job) is not None for job in jobs)
+
+
+@snapshot
+def _classification(job) -> dict | None:
+    return job.doc.get("classification")
+
+
+@snapshot
 def structure_label(job) -> str | None:
     """The structure label (``crystalline``, ``layered``, ``rcp``, ``dispersed``)."""
-    classification = job.doc.get("classification")
+    classification = _classification(job)
     return classification["label"] if classification else None
 
 
+@snapshot
 def progress_label(job) -> str | None:
     """``"simulating: 40%"`` for a started, unfinished run."""
     step = checkpoint_step(job)

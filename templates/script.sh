@@ -7,6 +7,10 @@
     cluster it knows (Great Lakes, Expanse, Anvil, ...). Every script gets the software
     environment of setup.sh: the project's SLURM templates include it themselves
     (includes_setup), signac-flow's get it here.
+
+    A script that runs the `study` group of its jobs ends by running the `aggregates` group
+    (the phase diagram): it runs only when every job of the study has its label, so the last
+    job of a study to finish draws it and the others pass.
 #}
 {% extends base_script %}
 {% block custom_content %}
@@ -17,3 +21,12 @@
 
     {% endif %}
 {% endblock custom_content %}
+{% block footer %}
+{{ super() -}}
+    {% set study = operations|selectattr("name", "equalto", "study")|list %}
+    {% if study %}
+
+# The aggregates (phase diagram), once every job of the study has its label.
+{{ study[0].cmd.split(" run -o ")[0] }} run -o aggregates
+    {% endif %}
+{% endblock footer %}

@@ -55,6 +55,28 @@ def test_hoomd_requested_but_not_importable(monkeypatch):
         get_engine("gromacs")
 
 
+@pytest.mark.parametrize(
+    ("version", "outcome"),
+    [("4.4.1", "refused"), ("4.8.2", "ok"), ("5.0.0rc1", "ok"), ("7.1.1", "ok"), ("8.0.0", "warn")],
+)
+def test_version_guard(monkeypatch, version, outcome):
+    """Versions before 4.5 are refused; a major newer than the checked ones warns."""
+    import types
+    import warnings
+
+    fake = types.SimpleNamespace(version=types.SimpleNamespace(version=version))
+    modules = {"hoomd": fake, "hoomd.md": types.SimpleNamespace()}
+    monkeypatch.setattr(hoomd.importlib, "import_module", modules.__getitem__)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if outcome == "refused":
+            with pytest.raises(ImportError, match="too old"):
+                hoomd.load_hoomd()
+            return
+        assert hoomd.load_hoomd() is fake
+    assert bool(caught) == (outcome == "warn")
+
+
 def test_auto_prefers_hoomd_on_gpu_only(monkeypatch):
     monkeypatch.setattr(lammps, "available", lambda: True)
     monkeypatch.setattr(hoomd, "available", lambda: True)

@@ -26,6 +26,7 @@ from slurm_cluster import FINISHED, SlurmCluster, unavailable_reason
 from mesocrystal import scheduler, schema, simulate, workflow
 from mesocrystal.engines import get_engine, lammps
 from mesocrystal.model.parameters import normalize
+from visualize import jobs as visuals
 
 QUEUE_TIMEOUT = 180.0
 """Seconds any wait for the scheduler may take."""
@@ -299,6 +300,63 @@ def test_parallel_bundle_shares_one_node(pretend_project, fake_queue, tmp_path):
     assert "CUDA_VISIBLE_DEVICES" not in serial
 
 
+@pytest.mark.slow
+def test_submit_without_operations_submits_one_study_script_per_job(
+    pretend_project, fake_queue, tmp_path
+):
+    """The study group: every stage in one script, with its most demanding member's resources."""
+    proc = pretend(pretend_project, fake_queue, engine="hoomd")
+    found = scripts(proc.stdout)
+    assert len(found) == 2 == len(submitted(proc))
+    project = signac.get_project(pretend_project)
+    for script in found:
+        job_id = re.search(r"run -o study -j (\w+)$", script, re.MULTILINE).group(1)
+        lines = sbatch_lines(script)
+        assert "#SBATCH --gpus=1" in lines  # the simulation's GPU
+        assert "#SBATCH -t 24:00:00" in lines  # summed: 21.9 h + 4 x 0.5 h + 0.1 h
+        assert "#SBATCH --mem=2G" in lines  # the largest member's memory
+        assert f"#SBATCH --output={project.open_job(id=job_id).path}/study-%j.out" in lines
+        for stage in ("assemble", "analyze", "classify", "render", "plot"):
+            assert f"exec {stage} {job_id}" in script
+        # Afterwards the aggregates, which run once every job has its label.
+        assert script.rstrip().endswith(
+            f"{sys.executable} {pretend_project}/project.py run -o aggregates"
+        )
+        check_bash(script, tmp_path)
+    # A parallel bundle: one GPU per simulation, pinned, and the aggregates after the wait.
+    proc = pretend(pretend_project, fake_queue, "--bundle", "2", "--parallel", engine="hoomd")
+    (script,) = scripts(proc.stdout)
+    assert "#SBATCH --gpus=2" in sbatch_lines(script)
+    pins = re.findall(r'^export CUDA_VISIBLE_DEVICES=".*\$\(\( (\d) %', script, re.MULTILINE)
+    assert pins == ["0", "1"]
+    body = script[script.index("run -o study") :]
+    assert body.index("\nwait\n") < body.index("run -o aggregates")
+    check_bash(script, tmp_path)
+
+
+@pytest.mark.slow
+def test_several_ranks_get_a_launcher_line(pretend_project, fake_queue, tmp_path):
+    """ranks > 1: the simulation is started with srun (SLURM) on as many tasks."""
+    project = signac.get_project(pretend_project)
+    project.doc["ranks"] = 4
+    try:
+        proc = pretend(pretend_project, fake_queue, "-o", "assemble", engine="lammps")
+        for script in scripts(proc.stdout):
+            job_id = re.search(r"run -o assemble -j (\w+)", script).group(1)
+            assert "#SBATCH --ntasks=4" in sbatch_lines(script)
+            assert re.search(rf"^# srun -n 4\s+\S+ \S+ exec assemble {job_id}$", script, re.M)
+            check_bash(script, tmp_path)
+        env = {**fake_queue, "MESOCRYSTAL_MPI_LAUNCHER": "mpirun"}
+        (script, *_) = scripts(pretend(pretend_project, env, engine="hoomd").stdout)
+        assert re.search(r"^# mpirun -n 4\s+\S+ \S+ exec assemble \w+$", script, re.MULTILINE)
+        assert "#SBATCH --gpus=4" in sbatch_lines(script)  # one GPU per rank
+        assert "#SBATCH --ntasks=4" in sbatch_lines(script)
+    finally:
+        del project.doc["ranks"]
+    (script, *_) = scripts(pretend(pretend_project, fake_queue, engine="lammps").stdout)
+    assert not re.search(r"(srun|mpirun|mpiexec) -n", script)  # one rank: no launcher
+
+
 def test_cpu_template_refuses_gpu_operations(pretend_project, fake_queue):
     project = signac.get_project(pretend_project)
     project.doc["engine"] = "hoomd"
@@ -337,6 +395,29 @@ def test_unreadable_queue_submits_nothing(pretend_project, fake_queue, tmp_path)
     # status still works, without the queue, when asked to ignore the error.
     status = run_script(pretend_project, "project.py", "status", "--ignore-errors", env=env)
     assert "initialized" in status.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not lammps.available(), reason="LAMMPS with the RIGID package is not installed")
+def test_study_group_stops_at_the_walltime_and_resumes(tmp_path):
+    """A study script stops cleanly at its walltime; the next run goes on from there."""
+    project_dir = make_project(tmp_path / "resume")
+    run_script(project_dir, "init.py", "quick", "--engine", "lammps")
+    job = next(iter(signac.get_project(project_dir)))
+    # 30 s of budget and the 60 s safety margin: the simulation checkpoints at once and stops.
+    env = {"MESOCRYSTAL_WALLTIME": "30"}
+    run_script(project_dir, "project.py", "run", "-o", "study", "-j", job.id, env=env)
+    assert workflow.initialized(job) and workflow.checkpoint_step(job) == 0
+    assert job.doc["assembly"]["status"] == "interrupted"
+    assert not workflow.analyzed(job) and workflow.structure_label(job) is None
+    status = run_script(project_dir, "project.py", "status", "-d").stdout
+    assert "simulating: 0%" in status
+    run_script(project_dir, "project.py", "run", "-o", "study", "-j", job.id)
+    assert workflow.simulated(job) and workflow.classified(job)
+    assert visuals.rendered(job) and visuals.plotted(job)
+    steps = list(schema.trajectory_steps(job.fn(simulate.TRAJECTORY_FILE)))
+    assert steps[0] == 0 and steps[-1] == workflow.required_steps(job)
+    assert np.all(np.diff(steps) > 0)  # resumed, no frame twice
 
 
 # -- a real scheduler --------------------------------------------------------------------------
@@ -445,6 +526,47 @@ def test_submit_runs_the_study_without_duplicates(slurm, tmp_path):
     assert submitted(submit(project_dir, slurm, "-o", "initialize", "assemble")) == []
 
 
+@pytest.mark.slow
+def test_one_submit_completes_study(slurm, tmp_path):
+    """One ``submit`` carries every job from nothing to its label, pictures and phase diagram.
+
+    Each job gets one script (the ``study`` group: initialize ... plot) with the walltime of
+    its members summed; the script that finishes last also draws the phase diagram.
+    """
+    project_dir = make_project(tmp_path / "whole")
+    run_script(project_dir, "init.py", "quick", "--engine", "lammps")
+    project = signac.get_project(project_dir)
+    jobs = list(project)
+    assert len(jobs) == 2 and not any(workflow.initialized(job) for job in jobs)
+
+    first = submit(project_dir, slurm)
+    names = submitted(first)
+    assert len(names) == 2 and all(name.endswith(tuple("0123456789abcdef")) for name in names)
+    assert "Group: study(" in first.stderr
+    assert submitted(submit(project_dir, slurm)) == []  # queued or running: once
+    queued = slurm.queue()
+    assert len(queued) == 2
+    slurm.wait_for_empty_queue(QUEUE_TIMEOUT)
+    for entry in queued:
+        info = slurm.job_info(entry["id"])
+        assert (info["JobState"], info["ExitCode"]) == ("COMPLETED", "0:0"), info
+        assert info["TimeLimit"] == "1-00:00:00"  # 21.9 h of simulation + the other stages
+
+    for job in jobs:
+        assert workflow.simulated(job) and workflow.classified(job)
+        assert workflow.structure_label(job) in {"crystalline", "layered", "rcp", "dispersed"}
+        assert visuals.rendered(job) and visuals.plotted(job)
+        (log,) = Path(job.path).glob("study-*.out")  # one scheduler job, its log beside the data
+        assert f"[{job.id[:8]}] step" in log.read_text()
+    assert (project_dir / visuals.PHASE_DIAGRAM_PNG).is_file()
+    assert visuals.phase_diagram_current(*jobs)
+    status = run_script(project_dir, "project.py", "status", "-d", env=slurm.env).stdout
+    for job in jobs:
+        assert workflow.structure_label(job) in status
+    # Nothing is left: a second submission submits nothing.
+    assert submitted(submit(project_dir, slurm)) == []
+
+
 def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
     """A job that reaches its deadline checkpoints, exits cleanly and resumes on resubmission.
 
@@ -493,6 +615,27 @@ def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
     logs = sorted(Path(job.path).glob("assemble-*.out"))
     assert len(logs) == 2  # one per scheduler job, next to the data
     assert "step" in logs[0].read_text()
+
+
+def test_forced_slurm_without_controller_fails_in_one_line(pretend_project, fake_queue, tmp_path):
+    """The SLURM environment forced, no controller: one line on stderr, no traceback, no sbatch."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "sbatch-calls"
+    squeue = "echo 'slurm_load_jobs error: Unable to contact slurm controller' >&2; exit 1"
+    for name, body in (("squeue", squeue), ("sbatch", f'echo "$@" >> {calls}')):
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    env = {**fake_queue, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    for args in (("submit", "--pretend"), ("submit",), ("status",)):
+        proc = run_script(pretend_project, "project.py", *args, env=env, check=False)
+        assert proc.returncode != 0
+        (line,) = proc.stderr.strip().splitlines()
+        assert line.startswith("error: cannot read the SLURM queue")
+        assert "Unable to contact slurm controller" in line and "scontrol ping" in line
+        assert line.endswith("nothing was submitted") == (args[0] == "submit")
+        assert proc.stdout == ""
+    assert not calls.exists()
 
 
 def test_clients_without_controller_fall_back_to_no_scheduler(pretend_project, tmp_path):

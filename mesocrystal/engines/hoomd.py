@@ -35,8 +35,12 @@ otherwise. With an MPI build and several ranks HOOMD decomposes the box into dom
 state is gathered on rank 0 (:meth:`hoomd.State.get_snapshot`) and broadcast to all ranks with
 :mod:`mpi4py`, so every rank sees the same :class:`~mesocrystal.state.BodyState`.
 
-Supported versions: HOOMD-blue 4.8 and 5.x. The calls used here are identical in both except
-where 5.0 removed features deprecated in 4.x, which this module handles:
+Supported versions: HOOMD-blue 4.8 to 7.x (:data:`SUPPORTED_MAJORS`; a later major imports with
+a warning, an earlier one is refused). ``environment.yml`` installs 7.x. HOOMD-blue 4.8.2 is
+verified by running the tests; 5.x and 7.x by reading their release notes (the 5.0 removals,
+the 7.0 and 7.1 changes) against the calls below; the 6.x notes were not read. The calls used
+here are the same in all of them except where 5.0 removed features deprecated in 4.x, which
+this module handles:
 
 * the active device's description is ``Device.device`` (4.5 and later); ``Device.devices``
   (a list) was removed in 5.0 and is used only as a fallback for older 4.x releases;
@@ -47,12 +51,19 @@ where 5.0 removed features deprecated in 4.x, which this module handles:
 * ``Device.num_cpu_threads`` (TBB) was removed in 5.0 and is never touched;
 * ``hoomd.Snapshot.from_gsd_snapshot`` was removed in 5.0; the snapshot is built directly.
 
+What 7.0 changed does not touch this adapter: HOOMD-blue 7.0 writes GSD schema 2.0 files from
+``hoomd.write.GSD`` (not used: the run loop writes the project's files with :mod:`gsd`, which
+must be 5.0 or later to read files from HOOMD-blue 7) and redefines HPMC's rotation move size
+(MD only here); 7.1 fixes rigid bodies and the first step of 2D simulations (3D here).
+
 Units are the model's: length nm, energy k_B × 298.15 K, mass of a 3.5 nm AgAu core, time τ.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
+import warnings
 
 import numpy as np
 
@@ -69,15 +80,48 @@ NLIST_BUFFER = 0.3
 DEVICES = ("auto", "gpu", "cpu")
 
 
+#: HOOMD-blue major versions whose API this adapter was checked against.
+SUPPORTED_MAJORS = (4, 5, 6, 7)
+#: The oldest release that works: ``Device.device``, ``hoomd.error.GPUNotAvailableError``.
+MINIMUM_VERSION = (4, 5)
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    """``(major, minor, patch)`` of a version string such as ``"7.1.1"`` or ``"5.0.0rc1"``."""
+    parts = []
+    for piece in text.split(".")[:3]:
+        match = re.match(r"\d+", piece)
+        if match is None:
+            break
+        parts.append(int(match.group()))
+        if match.end() != len(piece):  # "0rc1", "0-dev": a pre-release, no further parts
+            break
+    return tuple(parts)
+
+
 def load_hoomd():
     """Import and return :mod:`hoomd` with its MD component.
 
     Raises
     ------
     ImportError
-        When HOOMD-blue is not installed, or was built without the MD component.
+        When HOOMD-blue is not installed, was built without the MD component, or is older
+        than :data:`MINIMUM_VERSION`.
     """
     hoomd = importlib.import_module("hoomd")
+    version = version_tuple(str(hoomd.version.version))
+    if version[:2] < MINIMUM_VERSION:
+        raise ImportError(
+            f"HOOMD-blue {hoomd.version.version} is too old: this adapter needs "
+            f"{'.'.join(map(str, MINIMUM_VERSION))} or later (conda install -c conda-forge "
+            "'hoomd=7.*')"
+        )
+    if version and version[0] > max(SUPPORTED_MAJORS):
+        warnings.warn(
+            f"HOOMD-blue {hoomd.version.version} is newer than the majors this adapter was "
+            f"checked against ({', '.join(map(str, SUPPORTED_MAJORS))}); check its change log",
+            stacklevel=2,
+        )
     importlib.import_module("hoomd.md")
     return hoomd
 

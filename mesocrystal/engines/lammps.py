@@ -12,8 +12,11 @@ The model maps onto LAMMPS as follows:
 * LAMMPS orients bodies along their principal axes in its own order, so the model's body-frame
   orientation is tracked with a constant per-body offset quaternion.
 
-LAMMPS runs in one process here (OpenMP threads through ``OMP_NUM_THREADS``); large systems on
-many ranks are HOOMD-blue's job.
+LAMMPS runs on every MPI rank of the launch (``mpiexec -n N`` or ``srun -n N``; domain
+decomposition over ``MPI_COMM_WORLD`` through :mod:`mpi4py`), each rank with
+``OMP_NUM_THREADS`` OpenMP threads. The body state is gathered from all ranks, so every rank
+sees the same :class:`~mesocrystal.state.BodyState` and the run loop writes the same GSD files
+as on one rank (``docs/cluster.md`` says when several ranks pay off).
 """
 
 from __future__ import annotations
@@ -125,6 +128,29 @@ def _threads() -> int:
     return max(1, int(os.environ.get("OMP_NUM_THREADS", "1")))
 
 
+# -- MPI ---------------------------------------------------------------------------------------
+def _communicator():
+    """``MPI.COMM_WORLD`` when this process is one of several MPI ranks, else None.
+
+    Launched by ``mpiexec``/``srun`` with more than one rank, LAMMPS decomposes the box over
+    all ranks of the launch; a single process runs without MPI communication.
+    """
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        return None
+    comm = MPI.COMM_WORLD
+    return comm if comm.Get_size() > 1 else None
+
+
+def _gather_rows(comm, rows: np.ndarray) -> np.ndarray:
+    """The rows of a per-rank array from every rank, concatenated (on every rank)."""
+    if comm is None:
+        return rows
+    parts = comm.allgather(rows)
+    return np.concatenate([p.reshape(-1, rows.shape[1]) for p in parts], axis=0)
+
+
 class LAMMPSEngine(Engine):
     """The model in LAMMPS (see the module docstring)."""
 
@@ -142,7 +168,11 @@ class LAMMPSEngine(Engine):
         args = ["-screen", "none", "-log", "none", "-nocite"]
         if threads > 1:
             args += ["-sf", "omp", "-pk", "omp", str(threads)]
-        self.lmp = lammps.lammps(cmdargs=args)
+        self._comm = _communicator()
+        if self._comm is None:
+            self.lmp = lammps.lammps(cmdargs=args)
+        else:
+            self.lmp = lammps.lammps(cmdargs=args, comm=self._comm)
         self._threads = threads
         self._attraction = True
         self._setup(state, seed)
@@ -255,7 +285,9 @@ class LAMMPSEngine(Engine):
         # Invoke the local compute on the current step, then read its array.
         self.lmp.command("run 0 pre no post no")
         arr = self.lmp.numpy.extract_compute("rl", lmp.LMP_STYLE_LOCAL, lmp.LMP_TYPE_ARRAY)
-        arr = np.array(arr, dtype=float, copy=True)
+        # The bodies this rank owns (none is a 1-d or empty array), then those of all ranks.
+        arr = np.zeros((0, 17)) if arr is None else np.array(arr, dtype=float).reshape(-1, 17)
+        arr = _gather_rows(self._comm, arr)
         arr = arr[np.argsort(arr[:, 0])]
         return {
             "x": arr[:, 1:4],
@@ -299,10 +331,12 @@ class LAMMPSEngine(Engine):
 
     @property
     def info(self) -> dict:
+        ranks = 1 if self._comm is None else self._comm.Get_size()
         return {
             "engine": "lammps",
             "version": str(self.lmp.version()),
-            "device": f"CPU ({self._threads} OpenMP thread{'s' if self._threads > 1 else ''})",
+            "device": f"CPU ({ranks} MPI rank{'s' if ranks > 1 else ''} x {self._threads} "
+            f"OpenMP thread{'s' if self._threads > 1 else ''})",
         }
 
 
