@@ -10,12 +10,13 @@ on disk. Typical use::
 
 Two groups carry a study through a scheduler in one submission:
 
-* ``study`` (one per job): initialize, assemble, analyze, classify, render and plot, in that
-  order, in one job script with the resources of its most demanding member (the simulation:
+* ``study`` (one per job): initialize, assemble, analyze, classify, render, plot and measure,
+  in that order, in one job script with the resources of its most demanding member (the simulation:
   its GPU with HOOMD-blue, its MPI ranks, its walltime). Every stage has a postcondition, so
   after a walltime stop the next ``submit`` resumes the job at the first unfinished stage
   (the simulation from its checkpoint).
-* ``aggregates`` (all jobs at once): the phase diagram, run when every job has its label. The
+* ``aggregates`` (all jobs at once): the phase diagram and the paper report, run when every
+  job has its label (and, for the report, its measures). The
   job script of each job runs it after its own stages, so the last job of a study to finish
   draws it.
 
@@ -81,8 +82,8 @@ def initialize(job):
     workflow.initialize(job)
 
 
-# The walltime of a group is the sum of its members: 21.9 h here make the study group 24 h.
-@study(directives={**SIMULATION, "walltime": 21.9})
+# The walltime of a group is the sum of its members: 21.4 h here make the study group 24 h.
+@study(directives={**SIMULATION, "walltime": 21.4})
 @Project.pre.after(initialize)
 @Project.post(workflow.simulated)
 @Project.operation(directives={**SIMULATION, "walltime": 24})
@@ -151,19 +152,19 @@ def phase_diagram(*jobs):
     visuals.phase_diagram(*jobs)
 
 
+@study
 @Project.pre(workflow.simulated)
 @Project.post(report.measured)
-@Project.operation(directives={"np": 1, "ngpu": 0, "memory": "2G", "walltime": 0.5})
+@Project.operation(directives=CPU_STAGE)
 def measure(job):
     """Mesocrystal size and shape, crystallite size, roughness (morphology.json, afm.png)."""
     report.measure(job)
 
 
+@aggregates
 @Project.pre(report.applicable)
 @Project.post(report.current)
-@Project.operation(
-    aggregator=aggregator(), directives={"np": 1, "ngpu": 0, "memory": "2G", "walltime": 0.5}
-)
+@Project.operation(aggregator=aggregator(), directives=CPU_STAGE)
 def paper_report(*jobs):
     """Every condition beside the paper's values (paper_report.json, .md and .png)."""
     report.write(*jobs)

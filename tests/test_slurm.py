@@ -313,7 +313,7 @@ def test_submit_without_operations_submits_one_study_script_per_job(
         job_id = re.search(r"run -o study -j (\w+)$", script, re.MULTILINE).group(1)
         lines = sbatch_lines(script)
         assert "#SBATCH --gpus=1" in lines  # the simulation's GPU
-        assert "#SBATCH -t 24:00:00" in lines  # summed: 21.9 h + 4 x 0.5 h + 0.1 h
+        assert "#SBATCH -t 24:00:00" in lines  # summed: 21.4 h + 5 x 0.5 h + 0.1 h
         assert "#SBATCH --mem=2G" in lines  # the largest member's memory
         assert f"#SBATCH --output={project.open_job(id=job_id).path}/study-%j.out" in lines
         for stage in ("assemble", "analyze", "classify", "render", "plot"):
@@ -550,7 +550,7 @@ def test_one_submit_completes_study(slurm, tmp_path):
     for entry in queued:
         info = slurm.job_info(entry["id"])
         assert (info["JobState"], info["ExitCode"]) == ("COMPLETED", "0:0"), info
-        assert info["TimeLimit"] == "1-00:00:00"  # 21.9 h of simulation + the other stages
+        assert info["TimeLimit"] == "1-00:00:00"  # 21.4 h of simulation + the other stages
 
     for job in jobs:
         assert workflow.simulated(job) and workflow.classified(job)
@@ -567,19 +567,22 @@ def test_one_submit_completes_study(slurm, tmp_path):
     assert submitted(submit(project_dir, slurm)) == []
 
 
+@pytest.mark.slow
 def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
     """A job that reaches its deadline checkpoints, exits cleanly and resumes on resubmission.
 
     The deadline reaches the run as ``SLURM_JOB_END_TIME`` in the submitting environment,
-    which sbatch passes on to the job (SLURM 22.05 does not set that variable itself).
+    which sbatch passes on to the job (SLURM 22.05 does not set that variable itself). The run
+    is about ten times longer than the time the deadline leaves it, so it stops early on any
+    machine; nothing is asserted about how fast it ran.
     """
     if slurm.version() >= (23, 2):
         pytest.skip(
             "SLURM 23.02 and later set SLURM_JOB_END_TIME in every job, so the test cannot give "
             "a job an earlier deadline; test_remaining_walltime_inside_a_slurm_job covers it"
         )
-    # A run of about 24 s on this machine now, so that ~8 s of running cuts it early.
-    steps = max(20_000, 1000 * round(24.0 * steps_per_second(tmp_path / "speed") / 1000))
+    # A run of about 120 s on this machine now; ~12 s of running cuts it early.
+    steps = max(20_000, 1000 * round(120.0 * steps_per_second(tmp_path / "speed") / 1000))
     project_dir = make_project(tmp_path / "long")
     project = signac.init_project(project_dir)
     job = project.open_job(normalize({**LONG_RUN, "steps": steps})).init()
@@ -595,7 +598,6 @@ def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
     slurm.wait_for_state(queued["id"], {"RUNNING"} | FINISHED, QUEUE_TIMEOUT)
     assert submitted(submit(project_dir, slurm, "-o", "assemble")) == []  # running: once
     slurm.wait_for_empty_queue(QUEUE_TIMEOUT)
-    assert time.time() < deadline - 30.0  # stopped well before the deadline
     info = slurm.job_info(queued["id"])
     assert (info["JobState"], info["ExitCode"]) == ("COMPLETED", "0:0"), info
     step = workflow.checkpoint_step(job)
@@ -607,7 +609,7 @@ def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
     # The next submission resumes from the checkpoint and completes the run.
     second = submit(project_dir, slurm, "-o", "assemble")
     assert len(submitted(second)) == 1
-    slurm.wait_for_empty_queue(QUEUE_TIMEOUT)
+    slurm.wait_for_empty_queue(10 * QUEUE_TIMEOUT)  # the rest of a ~120 s run
     assert workflow.simulated(job)
     assert job.doc["assembly"]["status"] == "complete"
     steps = list(schema.trajectory_steps(job.fn(simulate.TRAJECTORY_FILE)))
