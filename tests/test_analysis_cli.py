@@ -228,6 +228,7 @@ def test_cli_rejects_unreadable_files_in_process(kind, nucleation_gsd, tmp_path,
     assert main(["timeseries", str(path)]) == 1
 
 
+@pytest.mark.slow
 def test_cli_process_exit_status_and_no_traceback(nucleation_gsd, tmp_path):
     files = _bad_files(tmp_path, nucleation_gsd)
     for kind in ("missing", "empty", "truncated", "text"):

@@ -186,6 +186,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow
 def test_delaunay_fallback_matches_freud_voronoi(tmp_path):
     """The fallback gives freud's Voronoi neighbours and packing fraction. freud's Voronoi is
     run in a fresh interpreter: this test process may hold a library that makes it unsafe."""
@@ -372,6 +373,7 @@ def test_platelet_layers_along_director():
     assert d.layer_amplitude > 0.9
 
 
+@pytest.mark.slow
 def test_disordered_aggregate_has_no_significant_layering():
     box, pos, diam, _ = refs.jammed(500, 0.64, 0.0)
     d = compute_descriptors(refs.make_frame(box, pos, diam))

@@ -185,6 +185,7 @@ def format_report(results) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow
 def test_confusion_matrix(classified, capsys):
     with capsys.disabled():
         print(format_report(classified))
@@ -195,12 +196,14 @@ def test_confusion_matrix(classified, capsys):
     assert np.trace(matrix) == len(classified)
 
 
+@pytest.mark.slow
 def test_reference_confidence(classified):
     weak = [(ref.name, round(r.confidence, 2)) for ref, r in classified]
     weak = [(name, c) for name, c in weak if c < MIN_CONFIDENCE]
     assert not weak, f"references labelled with low confidence: {weak}"
 
 
+@pytest.mark.slow
 def test_descriptor_ranges_by_label(classified):
     """Literature anchors hold on the references (docs/classifier.md)."""
     for ref, r in classified:

@@ -88,6 +88,7 @@ def study(tmp_path_factory):
     return {"root": root, "project": project, "jobs": jobs, "run": proc}
 
 
+@pytest.mark.slow
 def test_operations_draw_every_picture_once(study):
     root, jobs = study["root"], study["jobs"]
     labels = {key: job.doc["classification"]["label"] for key, job in jobs.items()}
@@ -228,6 +229,7 @@ def _assert_screenshot(path: Path) -> None:
     assert pixels.shape[0] > 500 and pixels.std() > 10
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_job_list_shows_state_points_and_labels(study, server, tmp_path):
     shot = tmp_path / "jobs.png"
@@ -241,6 +243,7 @@ def test_job_list_shows_state_points_and_labels(study, server, tmp_path):
         assert job.doc["classification"]["label"] in entry.group(1)
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_job_page_shows_label_state_point_and_pictures(study, server, tmp_path):
     job = study["jobs"][(0.3, 0)]
@@ -264,6 +267,7 @@ def test_job_page_shows_label_state_point_and_pictures(study, server, tmp_path):
     assert refused.value.code == 401
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_project_page_shows_the_phase_diagram(study, server, tmp_path):
     shot = tmp_path / "project.png"
@@ -278,6 +282,7 @@ def test_project_page_shows_the_phase_diagram(study, server, tmp_path):
         assert f'href="/jobs/{job.id}"' in dom
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_browser_decodes_every_picture(study, server, tmp_path):
     """Each img element of a job page and the project page is loaded by the browser."""

@@ -443,6 +443,7 @@ def slurm(slurm_cluster):
     slurm_cluster.cancel_all()
 
 
+@pytest.mark.slow
 def test_remaining_walltime_inside_a_slurm_job(slurm, tmp_path):
     out = tmp_path / "left.txt"
     code = (
@@ -477,6 +478,7 @@ def submit(project_dir: Path, slurm: SlurmCluster, *args: str, env=None):
     return run_script(project_dir, "project.py", "submit", *args, env={**slurm.env, **(env or {})})
 
 
+@pytest.mark.slow
 def test_submit_runs_the_study_without_duplicates(slurm, tmp_path):
     project_dir = make_project(tmp_path / "study")
     run_script(project_dir, "init.py", "quick")
