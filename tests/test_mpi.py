@@ -95,10 +95,16 @@ def block_mean(values: np.ndarray) -> tuple[float, float]:
     return float(values.mean()), float(blocks.std(ddof=1) / np.sqrt(BLOCKS))
 
 
-def test_two_ranks_reproduce_the_thermodynamics_of_one(tmp_path):
+@pytest.mark.parametrize(
+    "patchy", [False, True], ids=["single-particle spheres", "rigid site bodies"]
+)
+def test_two_ranks_reproduce_the_thermodynamics_of_one(tmp_path, patchy):
+    """Isotropic spheres are single particles (no rotational degrees of freedom); patchy
+    spheres are rigid bodies of sites, whose rotational temperature is compared too."""
+    quantities = QUANTITIES if patchy else QUANTITIES[:2]
     results = {}
     for ranks in (1, 2):
-        job = fresh_job(tmp_path / f"ranks{ranks}")
+        job = fresh_job(tmp_path / f"ranks{ranks}", patchy=patchy)
         outcome = run_job(job, ranks, FRAMES)
         assert outcome["status"] == "complete"
         assert outcome["device"].startswith(f"CPU ({ranks} MPI rank")
@@ -106,13 +112,13 @@ def test_two_ranks_reproduce_the_thermodynamics_of_one(tmp_path):
         steps = log["configuration/step"]
         assert steps[-1] == workflow.required_steps(job) and len(steps) == FRAMES + 1
         results[ranks] = {
-            q: block_mean(log[f"log/{schema.LOG_PREFIX}{q}"][BURN_IN:].ravel()) for q in QUANTITIES
+            q: block_mean(log[f"log/{schema.LOG_PREFIX}{q}"][BURN_IN:].ravel()) for q in quantities
         }
-    for quantity in QUANTITIES:
+    for quantity in quantities:
         (m1, e1), (m2, e2) = results[1][quantity], results[2][quantity]
         assert abs(m1 - m2) < 4 * np.hypot(e1, e2), (quantity, results)
     for ranks in (1, 2):
-        for quantity in QUANTITIES[1:]:  # equipartition at the thermostat's kT = 1
+        for quantity in quantities[1:]:  # equipartition at the thermostat's kT = 1
             mean, err = results[ranks][quantity]
             assert abs(mean - 1.0) < 4 * err, (ranks, quantity, mean, err)
 

@@ -199,7 +199,11 @@ def test_sigkill_mid_reaction_resumes_same_conversion_state(project_dir, engine_
     (ref_dir / simulate.INIT_FILE).write_bytes(open(job.fn(simulate.INIT_FILE), "rb").read())
     simulate.run(ref_dir, model, get_engine(engine_name), frames=50)
 
-    env = {**os.environ, "PYTHONPATH": str(REPO), "MESOCRYSTAL_ENGINE": engine_name}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        "MESOCRYSTAL_ENGINE": engine_name,
+    }
     proc = subprocess.Popen(
         [sys.executable, "project.py", "run", "-o", "assemble", "-j", job.id],
         cwd=project_dir,

@@ -130,7 +130,7 @@ def _assemble_in_background(project_dir, job, engine_name) -> subprocess.Popen:
     forked child)."""
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
         "MESOCRYSTAL_ENGINE": engine_name,
         "OMP_NUM_THREADS": "1",
     }
@@ -190,6 +190,7 @@ def test_killed_runs_resume_to_the_uninterrupted_result(project_dir, engine_name
             if _frames_on_disk(job) >= target:
                 break
             time.sleep(0.02)
+        assert proc.poll() is None, f"the run ended before frame {target} ({proc.returncode})"
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         assert not workflow.simulated(job), f"kill at frame {target} came too late (seed {seed})"

@@ -143,6 +143,30 @@ def _communicator():
     return comm if comm.Get_size() > 1 else None
 
 
+def _open(lammps_module) -> tuple:
+    """A LAMMPS instance on every rank of the launch, with ``OMP_NUM_THREADS`` OpenMP threads.
+
+    Returns ``(lmp, comm, threads)``; ``comm`` is None for a single process.
+    """
+    threads = _threads()
+    args = ["-screen", "none", "-log", "none", "-nocite"]
+    if threads > 1:
+        args += ["-sf", "omp", "-pk", "omp", str(threads)]
+    comm = _communicator()
+    if comm is None:
+        return lammps_module.lammps(cmdargs=args), None, threads
+    return lammps_module.lammps(cmdargs=args, comm=comm), comm, threads
+
+
+def _device(comm, threads: int) -> str:
+    """The job document's description of where LAMMPS ran."""
+    ranks = 1 if comm is None else comm.Get_size()
+    return (
+        f"CPU ({ranks} MPI rank{'s' if ranks > 1 else ''} x {threads} "
+        f"OpenMP thread{'s' if threads > 1 else ''})"
+    )
+
+
 def _gather_rows(comm, rows: np.ndarray) -> np.ndarray:
     """The rows of a per-rank array from every rank, concatenated (on every rank)."""
     if comm is None:
@@ -161,19 +185,9 @@ class LAMMPSEngine(Engine):
         return LAMMPSParticleEngine if model.single_particle else cls
 
     def __init__(self, model, state: BodyState, seed: int):
-        lammps = load_lammps()
-        self._lammps = lammps
+        self._lammps = load_lammps()
         self.model = model
-        threads = _threads()
-        args = ["-screen", "none", "-log", "none", "-nocite"]
-        if threads > 1:
-            args += ["-sf", "omp", "-pk", "omp", str(threads)]
-        self._comm = _communicator()
-        if self._comm is None:
-            self.lmp = lammps.lammps(cmdargs=args)
-        else:
-            self.lmp = lammps.lammps(cmdargs=args, comm=self._comm)
-        self._threads = threads
+        self.lmp, self._comm, self._threads = _open(self._lammps)
         self._attraction = True
         self._setup(state, seed)
 
@@ -331,12 +345,10 @@ class LAMMPSEngine(Engine):
 
     @property
     def info(self) -> dict:
-        ranks = 1 if self._comm is None else self._comm.Get_size()
         return {
             "engine": "lammps",
             "version": str(self.lmp.version()),
-            "device": f"CPU ({ranks} MPI rank{'s' if ranks > 1 else ''} x {self._threads} "
-            f"OpenMP thread{'s' if self._threads > 1 else ''})",
+            "device": _device(self._comm, self._threads),
         }
 
 
@@ -350,15 +362,9 @@ class LAMMPSParticleEngine(Engine):
     name = "lammps"
 
     def __init__(self, model, state: BodyState, seed: int):
-        lammps = load_lammps()
-        self._lammps = lammps
+        self._lammps = load_lammps()
         self.model = model
-        threads = _threads()
-        args = ["-screen", "none", "-log", "none", "-nocite"]
-        if threads > 1:
-            args += ["-sf", "omp", "-pk", "omp", str(threads)]
-        self.lmp = lammps.lammps(cmdargs=args)
-        self._threads = threads
+        self.lmp, self._comm, self._threads = _open(self._lammps)
         self._attraction = True
         self._tmp = tempfile.TemporaryDirectory(prefix="mesocrystal-lammps-")
         self._typeid = np.asarray(state.typeid, dtype=np.int64).copy()
@@ -498,6 +504,6 @@ class LAMMPSParticleEngine(Engine):
         return {
             "engine": "lammps",
             "version": str(self.lmp.version()),
-            "device": f"CPU ({self._threads} OpenMP thread{'s' if self._threads > 1 else ''})",
+            "device": _device(self._comm, self._threads),
             "representation": "single particle (pair_style table)",
         }
