@@ -26,6 +26,7 @@ import glob
 import os
 import sys
 import tempfile
+from abc import abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -175,21 +176,56 @@ def _gather_rows(comm, rows: np.ndarray) -> np.ndarray:
     return np.concatenate([p.reshape(-1, rows.shape[1]) for p in parts], axis=0)
 
 
-class LAMMPSEngine(Engine):
-    """The model in LAMMPS (see the module docstring)."""
+class _LAMMPSBase(Engine):
+    """What both LAMMPS representations share: the instance on the launch's ranks, the
+    potential energy, closing and the job document's description."""
 
     name = "lammps"
-
-    @classmethod
-    def for_model(cls, model) -> type[Engine]:
-        return LAMMPSParticleEngine if model.single_particle else cls
+    #: How bodies are represented, for the job document.
+    representation = "rigid site bodies (fix rigid/small)"
 
     def __init__(self, model, state: BodyState, seed: int):
         self._lammps = load_lammps()
         self.model = model
         self.lmp, self._comm, self._threads = _open(self._lammps)
         self._attraction = True
+        self._dirty = False
         self._setup(state, seed)
+
+    @abstractmethod
+    def _setup(self, state: BodyState, seed: int) -> None:
+        """Write this representation's LAMMPS input and read the state into it."""
+
+    def potential_energy(self) -> float:
+        lmp = self._lammps
+        if self._dirty:  # coefficients or types changed since the last evaluation: recompute
+            self.lmp.command("run 0 post no")
+            self._dirty = False
+        return float(
+            self.lmp.extract_compute("thermo_pe", lmp.LMP_STYLE_GLOBAL, lmp.LMP_TYPE_SCALAR)
+        )
+
+    def close(self) -> None:
+        if self.lmp is not None:
+            self.lmp.close()
+            self.lmp = None
+
+    @property
+    def info(self) -> dict:
+        return {
+            "engine": "lammps",
+            "version": str(self.lmp.version()),
+            "device": _device(self._comm, self._threads),
+            "representation": self.representation,
+        }
+
+
+class LAMMPSEngine(_LAMMPSBase):
+    """The model in LAMMPS (see the module docstring)."""
+
+    @classmethod
+    def for_model(cls, model) -> type[Engine]:
+        return LAMMPSParticleEngine if model.single_particle else cls
 
     # -- construction ------------------------------------------------------------------------
     def _setup(self, state: BodyState, seed: int) -> None:
@@ -329,46 +365,20 @@ class LAMMPSEngine(Engine):
         st.wrap()
         return st
 
-    def potential_energy(self) -> float:
-        lmp = self._lammps
-        if self._dirty:  # coefficients changed since the last evaluation: recompute
-            self.lmp.command("run 0 post no")
-            self._dirty = False
-        return float(
-            self.lmp.extract_compute("thermo_pe", lmp.LMP_STYLE_GLOBAL, lmp.LMP_TYPE_SCALAR)
-        )
 
-    def close(self) -> None:
-        if self.lmp is not None:
-            self.lmp.close()
-            self.lmp = None
-
-    @property
-    def info(self) -> dict:
-        return {
-            "engine": "lammps",
-            "version": str(self.lmp.version()),
-            "device": _device(self._comm, self._threads),
-        }
-
-
-class LAMMPSParticleEngine(Engine):
+class LAMMPSParticleEngine(_LAMMPSBase):
     """One particle per body: ``atom_style atomic``, ``pair_style table`` (one table per type
     pair, from :attr:`Model.pair_table <mesocrystal.model.system.Model.pair_table>`),
     ``fix nve`` + ``fix langevin`` (friction ``M / t_damp``, as for the rigid bodies). Types
     change in place (``scatter_atoms``) when the reaction converts particles; the neighbour
     list is rebuilt before the next step."""
 
-    name = "lammps"
+    representation = "single particle (pair_style table)"
 
     def __init__(self, model, state: BodyState, seed: int):
-        self._lammps = load_lammps()
-        self.model = model
-        self.lmp, self._comm, self._threads = _open(self._lammps)
-        self._attraction = True
         self._tmp = tempfile.TemporaryDirectory(prefix="mesocrystal-lammps-")
         self._typeid = np.asarray(state.typeid, dtype=np.int64).copy()
-        self._setup(state, seed)
+        super().__init__(model, state, seed)
 
     def _setup(self, state: BodyState, seed: int) -> None:
         model, lmp = self.model, self.lmp
@@ -482,28 +492,8 @@ class LAMMPSParticleEngine(Engine):
         st.wrap()
         return st
 
-    def potential_energy(self) -> float:
-        lmp = self._lammps
-        if self._dirty:
-            self.lmp.command("run 0 post no")
-            self._dirty = False
-        return float(
-            self.lmp.extract_compute("thermo_pe", lmp.LMP_STYLE_GLOBAL, lmp.LMP_TYPE_SCALAR)
-        )
-
     def close(self) -> None:
-        if self.lmp is not None:
-            self.lmp.close()
-            self.lmp = None
+        super().close()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
-
-    @property
-    def info(self) -> dict:
-        return {
-            "engine": "lammps",
-            "version": str(self.lmp.version()),
-            "device": _device(self._comm, self._threads),
-            "representation": "single particle (pair_style table)",
-        }
