@@ -54,13 +54,22 @@ SCALES = {
 
 
 def paper_points(scale: str = "cpu") -> list[dict]:
-    """State points of the reproduction study (every condition x :data:`PAPER_SEEDS`)."""
+    """State points of the reproduction study (every condition x :data:`PAPER_SEEDS`).
+
+    At relative concentration ``c`` the reaction runs ``1/c`` times longer in simulated time
+    (as many encounters per half-time, ``conditions.reaction_kinetics``), so the run covers
+    the same six half-times in ``steps / c`` steps with ``N c`` particles: the same cost.
+    """
     size = SCALES[scale]
-    return [
-        {**c, "stage": "nanoparticles", "randomize_steps": 2_000, **size, "seed": seed}
-        for c in PAPER_CONDITIONS
-        for seed in PAPER_SEEDS
-    ]
+    points = []
+    for c in PAPER_CONDITIONS:
+        steps = round(size["steps"] / c.get("concentration", 1.0))
+        for seed in PAPER_SEEDS:
+            points.append(
+                {**c, "stage": "nanoparticles", "randomize_steps": 2_000, **size}
+                | {"steps": steps, "seed": seed}
+            )
+    return points
 
 
 def sensitivity_points(scale: str = "cpu") -> list[dict]:

@@ -428,15 +428,58 @@ class SlurmClusterEnvironment(DefaultSlurmEnvironment):
         }
 
 
-#: The groups that ``submit`` submits when no operation is named (see ``project.py``).
+#: The groups that ``submit`` submits and ``run`` runs when no operation is named (see
+#: ``project.py``).
 DEFAULT_SUBMISSION = ("study", "aggregates")
 
 
+def local_parallelism(engine: str | None = None) -> int:
+    """Jobs that ``python project.py run`` runs at once on this machine by default.
+
+    One job per usable CPU core (``os.sched_getaffinity``), divided by the OpenMP threads of
+    each simulation (``OMP_NUM_THREADS``); one job at a time when the simulations run on a GPU
+    (engine ``hoomd``, or ``auto`` that finds HOOMD-blue and a GPU), which they would share.
+
+    Parameters
+    ----------
+    engine : str, optional
+        The study's engine (``project.doc["engine"]``); default ``$MESOCRYSTAL_ENGINE``.
+    """
+    from mesocrystal.engines import resolve_name
+
+    try:
+        if resolve_name(engine) in GPU_ENGINES:
+            return 1
+    except (ValueError, RuntimeError):
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    threads = max(1, int(os.environ.get("OMP_NUM_THREADS", "1") or 1))
+    return max(1, (cores or 1) // threads)
+
+
+def run_arguments(argv: list[str], parallel: int) -> list[str]:
+    """``run``'s arguments with the defaults of this project added.
+
+    Without ``-o`` the ``study`` and ``aggregates`` groups run (as ``submit`` submits them:
+    movies only on request, ``-o animate``); without ``-p``/``--parallel``, ``parallel`` jobs
+    run at once (when more than one).
+    """
+    out = list(argv)
+    if not any(a in ("-o", "--operation") or a.startswith("--operation=") for a in out):
+        out += ["-o", *DEFAULT_SUBMISSION]
+    chosen = any(a in ("-p", "--parallel") or a.startswith("--parallel=") for a in out)
+    if not chosen and parallel > 1:
+        out += ["--parallel", str(parallel)]
+    return out
+
+
 def main(project_class, argv: list[str] | None = None) -> None:
-    """Run the command line of a project: signac-flow's, with three additions.
+    """Run the command line of a project: signac-flow's, with four additions.
 
     * ``submit`` without ``-o`` submits the groups of :data:`DEFAULT_SUBMISSION`: one job
       script per job that carries it through the whole study, then the aggregates;
+    * ``run`` without ``-o`` runs the same groups, one job per CPU core at a time unless
+      ``--parallel`` says otherwise (:func:`run_arguments`, :func:`local_parallelism`);
     * ``status`` and ``submit`` read the scheduler's queue first and stop with one line that
       says what to check when it cannot be read (:func:`check_queue`);
     * a failure to read the queue later on ends the command with that line, not a traceback;
@@ -455,6 +498,14 @@ def main(project_class, argv: list[str] | None = None) -> None:
     named = any(a in ("-o", "--operation") or a.startswith("--operation=") for a in argv)
     if command == "submit" and not named:
         argv += ["-o", *DEFAULT_SUBMISSION]
+    if command == "run" and not {"-h", "--help"} & set(argv):
+        import signac
+
+        try:
+            engine = signac.get_project().doc.get("engine")
+        except LookupError:
+            engine = None
+        argv = run_arguments(argv, local_parallelism(engine))
     check_queue(argv)
     if command in ("status", "submit"):  # read-only: each condition once per job
         from mesocrystal import workflow

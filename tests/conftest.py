@@ -73,3 +73,13 @@ def run_script(project_dir: Path, *args, env=None, check=True, timeout=600):
     if check and proc.returncode != 0:
         raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def init_module():
+    """``init.py`` of the repository, imported as a module (its ``main`` takes argv)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mesocrystal_init", REPO / "init.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

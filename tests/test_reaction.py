@@ -12,7 +12,7 @@ import gsd.hoomd
 import numpy as np
 import pytest
 import signac
-from conftest import REPO, run_script
+from conftest import REPO, init_module, run_script
 
 from mesocrystal import schema, simulate, units, workflow
 from mesocrystal.engines import get_engine
@@ -21,8 +21,8 @@ from mesocrystal.model.parameters import StatePointError, normalize, resolve
 from mesocrystal.model.reaction import INTERVAL, Reaction
 from mesocrystal.model.system import build_model
 
-#: A small reaction state point: toluene at 45 C with a fast reaction (S = 2: the half-time is
-#: two product diffusion times, 4.5 tau = 900 steps).
+#: A small reaction state point: toluene at 45 C with a fast reaction (S = 2 at half the paper's
+#: concentration: the half-time is four product diffusion times, 9 tau = 1,800 steps).
 FAST = {
     "solvent": "toluene",
     "temperature_C": 45.0,
@@ -107,6 +107,21 @@ def test_arrhenius_temperature_dependence():
         "toluene", 25.0, over
     ) / conditions.reaction_half_time_days("toluene", 45.0, over)
     assert ratio == pytest.approx(math.exp(75e3 / units.R_GAS * (1 / 298.15 - 1 / 318.15)))
+
+
+def test_reaction_clock_keeps_encounters_per_half_time_at_every_concentration():
+    """At relative concentration c the simulated half-time is 1/c times that at c = 1 (the
+    Smoluchowski encounter rate is proportional to c), so the paper preset's diluted runs
+    cover the same half-times with N c particles in steps / c steps."""
+    base = {"solvent": "toluene", "temperature_C": 45.0, "N": 2000, "time_scale_separation": 100}
+    full = resolve(normalize(base)).reaction
+    for c in (0.1, 0.5, 2.0):
+        diluted = resolve(normalize({**base, "concentration": c})).reaction
+        assert diluted["half_time_tau"] == pytest.approx(full["half_time_tau"] / c, rel=1e-12)
+        assert diluted["half_time_days"] == pytest.approx(full["half_time_days"], rel=1e-12)
+    points = [sp for sp in init_module().paper_points() if sp["solvent"] == "toluene"]
+    by_c = {sp.get("concentration", 1.0): sp for sp in points if sp["temperature_C"] == 45.0}
+    assert by_c[0.1]["steps"] == pytest.approx(10 * by_c[1.0]["steps"], rel=1e-6)
 
 
 def test_coefficient_overrides_are_validated():

@@ -133,6 +133,26 @@ def test_simulation_gpus_follow_the_engine(tmp_path, monkeypatch):
     assert scheduler.simulation_gpus(job) == 1
 
 
+def test_run_defaults_to_the_study_on_every_core(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert scheduler.local_parallelism("lammps") == 4
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert scheduler.local_parallelism("lammps") == 2  # cores shared by the threads
+    assert scheduler.local_parallelism("hoomd") == 1  # simulations would share one GPU
+    study = ["-o", "study", "aggregates"]
+    assert scheduler.run_arguments(["run"], 4) == ["run", *study, "--parallel", "4"]
+    assert scheduler.run_arguments(["run"], 1) == ["run", *study]
+    assert scheduler.run_arguments(["run", "-o", "animate"], 2) == [
+        "run",
+        "-o",
+        "animate",
+        "--parallel",
+        "2",
+    ]
+    assert scheduler.run_arguments(["run", "-p", "1"], 2) == ["run", "-p", "1", *study]
+
+
 def test_environment_of_a_generic_or_a_named_cluster(monkeypatch):
     monkeypatch.setattr(SlurmScheduler, "is_present", classmethod(lambda cls: True))
     monkeypatch.delenv("SIGNAC_FLOW_ENVIRONMENT", raising=False)

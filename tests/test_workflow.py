@@ -11,7 +11,7 @@ import gsd.hoomd
 import numpy as np
 import pytest
 import signac
-from conftest import REPO, run_script
+from conftest import REPO, init_module, run_script
 
 from mesocrystal import schema, simulate, workflow
 from mesocrystal.engines import get_engine
@@ -65,9 +65,11 @@ def test_init_and_run_end_to_end(project_dir):
     assert "2 state points (2 new)" in out
     again = run_script(project_dir, "init.py", "quick").stdout
     assert "2 state points (0 new)" in again  # no duplicates
-    run_script(project_dir, "project.py", "run")
+    run_script(project_dir, "project.py", "run")  # the study groups, one job per core
     project = signac.get_project(project_dir)
     assert len(project) == 2
+    assert not any(job.isfile("trajectory.gif") for job in project)  # movies on request
+    run_script(project_dir, "project.py", "run", "-o", "animate")
     labels = {}
     for job in project:
         assert workflow.simulated(job)
@@ -320,7 +322,7 @@ def test_truncated_restart_is_detected(project_dir, engine_name):
 def test_bad_state_points_rejected_before_writing(project_dir, bad, field, capsys):
     grid = project_dir / "grid.json"
     grid.write_text(json.dumps([{"N": 16}, bad]))  # one good point, one bad
-    init = _init_module()
+    init = init_module()
     assert init.main([str(grid), "--root", str(project_dir)]) == 2
     err = capsys.readouterr().err.strip()
     assert f"'{field}'" in err and len(err.splitlines()) == 1, err
@@ -336,21 +338,11 @@ def test_bad_state_point_from_the_command_line(project_dir):
     assert not (project_dir / "workspace").exists()
 
 
-def _init_module():
-    """``init.py`` of the repository, imported as a module (its ``main`` takes argv)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("mesocrystal_init", REPO / "init.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_grid_file(project_dir):
     (project_dir / "grid.yaml").write_text(
         "fixed: {shape: sphere, N: 16, steps: 200}\ngrid: {epsilon_kT: [0.1, 0.2], seed: [0, 1]}\n"
     )
-    init = _init_module()
+    init = init_module()
     root = ["--root", str(project_dir)]
     assert init.main([str(project_dir / "grid.yaml"), "--engine", "lammps", *root]) == 0
     project = signac.get_project(project_dir)
@@ -365,7 +357,7 @@ def test_grid_file(project_dir):
 
 def test_malformed_grid_file(project_dir, capsys):
     (project_dir / "grid.yaml").write_text("grid: {epsilon_kT: [0.1,\n")
-    init = _init_module()
+    init = init_module()
     assert init.main([str(project_dir / "grid.yaml"), "--root", str(project_dir)]) == 2
     assert "cannot be parsed" in capsys.readouterr().err
     assert not (project_dir / "workspace").exists()

@@ -294,7 +294,8 @@ class ReactionKinetics:
         :math:`S`: 100 days of reaction (:data:`MAPPING` ``time_unit_days``) last
         :math:`S\\,\\tau_D` in the run.
     tau_per_day : float
-        Simulated time per physical day of reaction [tau/day].
+        Simulated time per physical day of reaction [tau/day] (longer in proportion to
+        1/concentration, see :func:`reaction_kinetics`).
     half_time_tau : float
         Simulated half-time [tau].
     rate_per_tau : float
@@ -316,16 +317,25 @@ def reaction_kinetics(
     contact_diameter_nm: float,
     damping: float,
     overrides: dict | None = None,
+    concentration: float = 1.0,
 ) -> ReactionKinetics:
     """Map the reaction's half-time in days onto the simulation clock.
 
     Real reactions take days while particles diffuse their own diameter in microseconds
     (:math:`t_{1/2}/\\tau_D \\sim 10^{11}`): a product particle always explores its
     surroundings fully before the next one appears. The simulation keeps that ordering with a
-    finite separation: 100 days last :math:`S` product diffusion times, so every condition's
-    half-time is :math:`t_{1/2}^\\mathrm{sim} = S\\,\\tau_D\\,t_{1/2}/(100\\,\\mathrm{d})`.
-    Relative rates between conditions are those of the mapping; :math:`S` must be large
-    enough that the outcome no longer depends on it (``docs/mechanism.md`` shows the sweep).
+    finite separation: at the paper's concentration 100 days last :math:`S` product diffusion
+    times, so every condition's half-time is
+    :math:`t_{1/2}^\\mathrm{sim} = S\\,\\tau_D\\,t_{1/2}/(100\\,\\mathrm{d}\\;c)`.
+    The factor :math:`1/c` keeps the separation between reaction and *encounters* the same
+    at every relative concentration :math:`c`: particles meet at the Smoluchowski rate
+    :math:`8\\pi D\\sigma n \\propto c` (M. von Smoluchowski, Z. Phys. Chem. 92, 129 (1917)),
+    so at ten-fold dilution each product meets others ten times less often per unit time
+    and the reaction is stretched ten-fold to leave it as many encounters per half-time.
+    (In the experiment both separations are ~10^11, whatever the dilution.)
+    Relative rates between conditions at equal concentration are those of the mapping;
+    :math:`S` must be large enough that the outcome no longer depends on it
+    (``docs/mechanism.md`` shows the sweep).
 
     Parameters
     ----------
@@ -339,11 +349,13 @@ def reaction_kinetics(
         Langevin damping time of a unit-mass particle [tau].
     overrides : dict, optional
         Calibrated-coefficient overrides.
+    concentration : float
+        Particle concentration relative to the paper's reaction mixture (> 0).
     """
     half_days = reaction_half_time_days(solvent, temperature_C, overrides)
     diffusion = units.reduced_kT(temperature_C) * damping  # D of a unit-mass particle
     tau_d = contact_diameter_nm**2 / (6.0 * diffusion)
-    tau_per_day = time_scale_separation * tau_d / MAPPING["time_unit_days"]
+    tau_per_day = time_scale_separation * tau_d / (MAPPING["time_unit_days"] * concentration)
     half_tau = half_days * tau_per_day
     return ReactionKinetics(
         half_time_days=half_days,

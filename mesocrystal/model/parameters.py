@@ -94,7 +94,8 @@ ENVIRONMENT: dict[str, Field] = {
         float,
         200.0,
         "diffusion times per 100 days",
-        "S: 100 days of reaction last S product diffusion times in the run",
+        "S: 100 days of reaction last S product diffusion times in the run (divided by the "
+        "relative concentration)",
         1.0,
         1e5,
     ),
@@ -307,6 +308,7 @@ def resolve(statepoint: Mapping) -> ModelParameters:
                 core_d + sp["shell_nm"],
                 damping,
                 overrides,
+                concentration=sp["concentration"],
             )
             reaction = asdict(kinetics)
     else:
