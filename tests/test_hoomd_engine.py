@@ -57,7 +57,14 @@ def test_hoomd_requested_but_not_importable(monkeypatch):
 
 @pytest.mark.parametrize(
     ("version", "outcome"),
-    [("4.4.1", "refused"), ("4.8.2", "ok"), ("5.0.0rc1", "ok"), ("7.1.1", "ok"), ("8.0.0", "warn")],
+    [
+        ("4.4.1", "refused"),
+        ("4.8.2", "ok"),
+        ("5.0.0rc1", "ok"),
+        ("6.1.1", "ok"),
+        ("7.2.2", "ok"),
+        ("8.0.0", "warn"),
+    ],
 )
 def test_version_guard(monkeypatch, version, outcome):
     """Versions before 4.5 are refused; a major newer than the checked ones warns."""
@@ -118,6 +125,67 @@ def test_info_records_device():
         engine.close()
     with pytest.raises(ValueError, match="auto, gpu, cpu"):
         hoomd.make_device("tpu")
+
+
+# -- pair parameter keys (no HOOMD-blue needed) ------------------------------------------------
+class _PairParameter(dict):
+    """Stands in for a HOOMD-blue pair type parameter (``params``, ``r_cut``).
+
+    It accepts one ``(a, b)`` tuple of type names per key, the only multi-type key that every
+    release from 4.5 to 7.x reads the same way: HOOMD-blue 6.0 made ``(list, list)`` keys a
+    ``KeyError`` and changed what a tuple of two pairs sets (CHANGELOG 6.0.0, #2157).
+    """
+
+    def __setitem__(self, key, value):
+        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)):
+            raise KeyError(f"{key!r} is not one (type, type) pair")
+        super().__setitem__(tuple(sorted(key)), value)
+
+
+class _FakePair:
+    def __init__(self, nlist, default_r_cut=None, mode="none"):
+        self.mode = mode
+        self.params, self.r_cut = _PairParameter(), _PairParameter()
+
+
+def test_pair_parameters_reach_every_type_pair_one_pair_at_a_time():
+    """WCA and Morse parameters are set pair by pair, for every pair of the 7 particle types
+    (5 size classes, 2 site types): the model's values between sites, zero cut-offs wherever a
+    body centre is involved, and the Morse well between attractive sites only."""
+    import itertools
+    import types
+
+    model = model_of(polydispersity=0.05)
+    engine = hoomd.HOOMDEngine.__new__(hoomd.HOOMDEngine)  # the parameter builders only
+    engine.model = model
+    pair = types.SimpleNamespace(LJ=_FakePair, Morse=_FakePair)
+    engine._hoomd = types.SimpleNamespace(md=types.SimpleNamespace(pair=pair))
+    pot, names = model.potential, engine.types
+    sites = {hoomd.ATTRACTIVE_TYPE, hoomd.REPULSIVE_TYPE}
+    every = {tuple(sorted(p)) for p in itertools.combinations_with_replacement(names, 2)}
+    assert len(names) == 7 and len(every) == 28
+
+    lj = engine._make_wca(nlist=None)
+    assert lj.mode == "shift" and set(lj.params) == set(lj.r_cut) == every
+    for key in every:
+        if set(key) <= sites:
+            assert lj.params[key] == {"epsilon": pot.epsilon_core, "sigma": pot.wca_sigma}
+            assert lj.r_cut[key] == pot.wca_rcut
+        else:
+            assert lj.params[key]["epsilon"] == 0.0 and lj.r_cut[key] == 0.0
+
+    aa = (hoomd.ATTRACTIVE_TYPE, hoomd.ATTRACTIVE_TYPE)
+    for on in (True, False):
+        morse = engine._make_morse(None, on)
+        assert morse.mode == "shift" and set(morse.params) == set(morse.r_cut) == every
+        assert morse.params[aa] == {
+            "D0": pot.morse_D0 if on else 0.0,
+            "alpha": pot.morse_alpha,
+            "r0": pot.site_diameter,
+        }
+        assert morse.r_cut[aa] == pot.morse_rcut
+        for key in every - {aa}:
+            assert morse.params[key]["D0"] == 0.0 and morse.r_cut[key] == 0.0
 
 
 # -- the model's energy, evaluated exactly ------------------------------------------------------

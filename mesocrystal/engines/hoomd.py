@@ -36,25 +36,32 @@ state is gathered on rank 0 (:meth:`hoomd.State.get_snapshot`) and broadcast to 
 :mod:`mpi4py`, so every rank sees the same :class:`~mesocrystal.state.BodyState`.
 
 Supported versions: HOOMD-blue 4.8 to 7.x (:data:`SUPPORTED_MAJORS`; a later major imports with
-a warning, an earlier one is refused). ``environment.yml`` installs 7.x. HOOMD-blue 4.8.2 is
-verified by running the tests; 5.x and 7.x by reading their release notes (the 5.0 removals,
-the 7.0 and 7.1 changes) against the calls below; the 6.x notes were not read. The calls used
-here are the same in all of them except where 5.0 removed features deprecated in 4.x, which
-this module handles:
+a warning, before 4.5 is refused). ``environment.yml`` installs 7.x. Only HOOMD-blue 4.8.2 is
+verified by running (the tests, on CPUs). 5.x, 6.x and 7.x are verified by reading only: every
+call below was checked against the change log of each release from 5.0.0 to 7.1.1 and the
+release notes of 7.2.1 and 7.2.2 (those of 7.2.0 were not read), and against the HOOMD-blue
+source at 7.0.1 (docs/references.md, *HOOMD-blue versions*, has the call-by-call table). All
+calls keep their names and meaning from 4.8 to 7.x except:
 
-* the active device's description is ``Device.device`` (4.5 and later); ``Device.devices``
-  (a list) was removed in 5.0 and is used only as a fallback for older 4.x releases;
-* a GPU is chosen with ``hoomd.device.GPU(gpu_id=...)``; the ``gpu_ids`` argument was
-  removed in 5.0 and is never used;
-* an unavailable GPU raises ``hoomd.error.GPUNotAvailableError`` (4.5 and later); the
-  ``hoomd.util`` alias was removed in 5.0;
-* ``Device.num_cpu_threads`` (TBB) was removed in 5.0 and is never touched;
-* ``hoomd.Snapshot.from_gsd_snapshot`` was removed in 5.0; the snapshot is built directly.
+* pair type parameters (``params``, ``r_cut``) are set one ``(a, b)`` tuple of type names at a
+  time (:func:`type_pairs`). HOOMD-blue 6.0 removed the ``(list, list)`` key that expanded to
+  the product of two lists (it raises ``KeyError`` from 6.0 on) and changed what a tuple of two
+  pairs sets; the single-pair key means the same in every release;
+* the active GPU's description is ``Device.device`` (4.5 and later); ``Device.devices`` was
+  removed in 5.0 and is read only as a fallback on 4.x;
+* an unavailable GPU raises ``hoomd.error.GPUNotAvailableError`` (4.5 and later; the
+  ``hoomd.util`` alias was removed in 5.0). Removed in 5.0 and never used here:
+  ``gpu_ids``, ``Device.num_cpu_threads``, ``Snapshot.from_gsd_snapshot``.
 
-What 7.0 changed does not touch this adapter: HOOMD-blue 7.0 writes GSD schema 2.0 files from
-``hoomd.write.GSD`` (not used: the run loop writes the project's files with :mod:`gsd`, which
-must be 5.0 or later to read files from HOOMD-blue 7) and redefines HPMC's rotation move size
-(MD only here); 7.1 fixes rigid bodies and the first step of 2D simulations (3D here).
+Changes that leave this adapter's results unchanged: 5.2 sets the velocities of rigid-body
+constituents (only body centres are read here); 6.0 adds an optional ``masses`` argument to
+``Rigid.create_bodies`` (not passed: a body's mass and inertia are its central particle's;
+constituent masses matter only when rigid bodies couple to MPCD, not used here);
+6.1 no longer installs a ``SIGTERM`` handler on import (the run loop installs its own); 7.0
+writes GSD schema 2.0 from ``hoomd.write.GSD`` (not used: the run loop writes the project's
+files with :mod:`gsd`, 5.0 or later to read files from HOOMD-blue 7) and redefines HPMC's
+rotation move size (MD only here); 5.1.1 and 7.1 stop motion along z in 2D boxes (3D
+here).
 
 Units are the model's: length nm, energy k_B × 298.15 K, mass of a 3.5 nm AgAu core, time τ.
 """
@@ -62,6 +69,7 @@ Units are the model's: length nm, energy k_B × 298.15 K, mass of a 3.5 nm AgAu 
 from __future__ import annotations
 
 import importlib
+import itertools
 import re
 import warnings
 
@@ -97,6 +105,18 @@ def version_tuple(text: str) -> tuple[int, ...]:
         if match.end() != len(piece):  # "0rc1", "0-dev": a pre-release, no further parts
             break
     return tuple(parts)
+
+
+def type_pairs(types) -> list[tuple[str, str]]:
+    """Every unordered pair of particle type names, each once, as ``(a, b)`` tuples.
+
+    Pair type parameters (``params``, ``r_cut``) are set one ``(a, b)`` tuple at a time: that key
+    means the same pair in every supported release. HOOMD-blue 6.0 removed the key that expanded
+    two lists into their product (``lj.params[(["A", "B"], ["A", "B"])]``, a ``KeyError`` since)
+    and changed what a tuple of two pairs sets (``lj.params[("A", "B"), ("C", "D")]``: four
+    pairs before 6.0, two from 6.0 on).
+    """
+    return list(itertools.combinations_with_replacement(list(types), 2))
 
 
 def load_hoomd():
@@ -347,26 +367,31 @@ class HOOMDEngine(Engine):
         """The WCA core between all site types (zero cut-off for body centres)."""
         pot = self.model.potential
         lj = self._hoomd.md.pair.LJ(nlist=nlist, default_r_cut=0.0, mode="shift")
-        types, sites = self.types, [ATTRACTIVE_TYPE, REPULSIVE_TYPE]
-        lj.params[(types, types)] = {"epsilon": 0.0, "sigma": 1.0}
-        lj.r_cut[(types, types)] = 0.0
-        lj.params[(sites, sites)] = {"epsilon": pot.epsilon_core, "sigma": pot.wca_sigma}
-        lj.r_cut[(sites, sites)] = pot.wca_rcut
+        sites = (ATTRACTIVE_TYPE, REPULSIVE_TYPE)
+        for pair in type_pairs(self.types):
+            if pair[0] in sites and pair[1] in sites:
+                lj.params[pair] = {"epsilon": pot.epsilon_core, "sigma": pot.wca_sigma}
+                lj.r_cut[pair] = pot.wca_rcut
+            else:
+                lj.params[pair] = {"epsilon": 0.0, "sigma": 1.0}
+                lj.r_cut[pair] = 0.0
         return lj
 
     def _make_morse(self, nlist, on: bool):
         """The Morse attraction between attractive sites (``D0 = 0`` when ``on`` is False)."""
         pot = self.model.potential
         morse = self._hoomd.md.pair.Morse(nlist=nlist, default_r_cut=0.0, mode="shift")
-        types = self.types
-        morse.params[(types, types)] = {"D0": 0.0, "alpha": 1.0, "r0": 1.0}
-        morse.r_cut[(types, types)] = 0.0
-        morse.params[(ATTRACTIVE_TYPE, ATTRACTIVE_TYPE)] = {
-            "D0": pot.morse_D0 if on else 0.0,
-            "alpha": pot.morse_alpha,
-            "r0": pot.site_diameter,
-        }
-        morse.r_cut[(ATTRACTIVE_TYPE, ATTRACTIVE_TYPE)] = pot.morse_rcut
+        for pair in type_pairs(self.types):
+            if pair == (ATTRACTIVE_TYPE, ATTRACTIVE_TYPE):
+                morse.params[pair] = {
+                    "D0": pot.morse_D0 if on else 0.0,
+                    "alpha": pot.morse_alpha,
+                    "r0": pot.site_diameter,
+                }
+                morse.r_cut[pair] = pot.morse_rcut
+            else:
+                morse.params[pair] = {"D0": 0.0, "alpha": 1.0, "r0": 1.0}
+                morse.r_cut[pair] = 0.0
         return morse
 
     def _make_method(self):
