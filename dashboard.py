@@ -26,10 +26,10 @@ from flask import request, session
 from signac_dashboard import Dashboard
 from signac_dashboard.modules import DocumentList, FlowStatus, ImageViewer, StatepointList
 
-from visualize import jobs as products
-from visualize import paper_report
-from visualize.cards import ClassificationCard, PhaseDiagramTable, label_text
-from visualize.phase_diagram import REPLICA_KEYS, varying_keys
+from mesocrystal.visualize import jobs as products
+from mesocrystal.visualize import paper_report
+from mesocrystal.visualize.cards import ClassificationCard, PhaseDiagramTable, label_text
+from mesocrystal.visualize.phase_diagram import REPLICA_KEYS, varying_keys
 
 #: Environment variable that fixes the access token.
 TOKEN_ENV = "MESOCRYSTAL_DASHBOARD_TOKEN"

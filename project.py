@@ -27,9 +27,9 @@ from flow import FlowProject, aggregator
 
 # mesocrystal.scheduler also registers the compute environment of generic SLURM clusters.
 from mesocrystal import scheduler, workflow
+from mesocrystal.visualize import jobs as visuals
+from mesocrystal.visualize import paper_report as report
 from mesocrystal.workflow import snapshot
-from visualize import jobs as visuals
-from visualize import paper_report as report
 
 
 class Project(FlowProject):

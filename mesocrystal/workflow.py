@@ -215,7 +215,7 @@ def analyze(job, stride: int = 5) -> dict:
 
     Uses :func:`analysis.analyze_trajectory`, which reads only the GSD file.
     """
-    import analysis
+    from mesocrystal import analysis
 
     return analysis.analyze_trajectory(
         job.fn(simulate.TRAJECTORY_FILE), job.fn(ANALYSIS_FILE), stride=stride

@@ -28,7 +28,7 @@ import numpy as np
 import rowan
 from scipy import optimize
 
-from analysis.shapes import polyhedron
+from mesocrystal.analysis.shapes import polyhedron
 
 #: Sphere diameter (nm) of the reference structures (AgAu@PET cores, seed paper).
 SPHERE_D = 3.5

@@ -16,9 +16,14 @@ import gsd.hoomd
 import numpy as np
 import pytest
 
-import analysis
-from analysis import GSDReadError, analyze_trajectory, classify_file, classify_trajectory
-from analysis.cli import main
+from mesocrystal import analysis
+from mesocrystal.analysis import (
+    GSDReadError,
+    analyze_trajectory,
+    classify_file,
+    classify_trajectory,
+)
+from mesocrystal.analysis.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -98,8 +103,8 @@ def test_analyze_trajectory_writes_json_atomically(nucleation_gsd, tmp_path):
 def test_per_body_results_are_stored_and_reused(nucleation_gsd, tmp_path, monkeypatch):
     import shutil
 
-    from analysis import perbody
-    from visualize import render
+    from mesocrystal.analysis import perbody
+    from mesocrystal.visualize import render
 
     gsd_path = shutil.copy(nucleation_gsd, tmp_path / "trajectory.gsd")
     out = tmp_path / "analysis.json"

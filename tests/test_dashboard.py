@@ -43,10 +43,9 @@ needs_chromium = pytest.mark.skipif(
 # -- a finished study -------------------------------------------------------------------------
 def _write_job(project, statepoint: dict, crystal: bool, seed: int):
     """A finished job: init.gsd and model (initialize), trajectory, checkpoint and its label."""
-    import analysis
-    from mesocrystal import workflow
+    from mesocrystal import analysis, workflow
     from mesocrystal.model.parameters import normalize
-    from visualize import examples
+    from mesocrystal.visualize import examples
 
     job = project.open_job(normalize({**statepoint, "seed": seed})).init()
     workflow.initialize(job)

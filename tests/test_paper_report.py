@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import signac
 
-from visualize import examples
-from visualize import paper_report as report
+from mesocrystal.visualize import examples
+from mesocrystal.visualize import paper_report as report
 
 DT = 0.005
 RANDOMIZE = 1000

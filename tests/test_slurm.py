@@ -26,7 +26,7 @@ from slurm_cluster import FINISHED, SlurmCluster, unavailable_reason
 from mesocrystal import scheduler, schema, simulate, workflow
 from mesocrystal.engines import get_engine, lammps
 from mesocrystal.model.parameters import normalize
-from visualize import jobs as visuals
+from mesocrystal.visualize import jobs as visuals
 
 QUEUE_TIMEOUT = 180.0
 """Seconds any wait for the scheduler may take."""

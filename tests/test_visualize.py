@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from visualize import examples, jobs, meshes, phase_diagram, plots, render, style  # noqa: E402
+from mesocrystal.visualize import examples, jobs, meshes, phase_diagram, plots, render, style  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -232,7 +232,7 @@ def test_empty_trajectory_is_reported(tmp_path):
 
 # -- plots ------------------------------------------------------------------------------------
 def test_plots_from_the_analysis_and_the_logs(fcc_trajectory, tmp_path):
-    import analysis
+    from mesocrystal import analysis
 
     doc = analysis.analyze_trajectory(fcc_trajectory, tmp_path / "analysis.json", stride=1)
     assert doc["label"] == "crystalline"

@@ -173,7 +173,7 @@ def _time_info(job) -> dict[str, Any]:
 
 def _per_body(job) -> str | None:
     """Per-body archive written with ``analysis.json`` (reused instead of analysing again)."""
-    from analysis.perbody import per_body_path
+    from mesocrystal.analysis.perbody import per_body_path
 
     path = per_body_path(job.fn(ANALYSIS_JSON))
     return str(path) if path.exists() else None

@@ -238,8 +238,8 @@ def membership(frame: gsd.hoomd.Frame, bodies: Bodies, stored: dict | None = Non
         Per-body results of :func:`analysis.compute_descriptors`.
     """
     if stored is None:
-        import analysis
-        from analysis import perbody
+        from mesocrystal import analysis
+        from mesocrystal.analysis import perbody
 
         desc, per = analysis.compute_descriptors(frame, per_body=True)
         stored = perbody.frame_record(per, desc.step)
@@ -274,7 +274,7 @@ def _stored(per_body: str | os.PathLike | None, gsd_path, frame: int) -> dict | 
     """Stored per-body record of ``frame`` (non-negative), or None."""
     if per_body is None:
         return None
-    from analysis import perbody
+    from mesocrystal.analysis import perbody
 
     return perbody.load_frame(per_body, gsd_path, frame)
 
@@ -855,7 +855,7 @@ def render_movie(
         picks = np.unique(np.linspace(0, n - 1, min(max_frames, n)).round().astype(int))
         stored_frames: list[int] = []
         if per_body is not None:
-            from analysis import perbody
+            from mesocrystal.analysis import perbody
 
             stored_frames = [f for f in perbody.stored_frames(per_body, gsd_path) if f < n]
         if len(stored_frames) >= 2:

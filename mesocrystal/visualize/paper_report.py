@@ -129,7 +129,7 @@ def measured(job) -> bool:
 
 def measure(job) -> dict[str, Any]:
     """Measure the final frame (``morphology.json``) and draw its height maps (``afm.png``)."""
-    from analysis.morphology import measure_file
+    from mesocrystal.analysis.morphology import measure_file
 
     from .afm import plot_height_maps
     from .jobs import describe_statepoint
@@ -262,7 +262,7 @@ def _plain(value: Any) -> Any:
 
 def job_row(job, root: Path | None = None) -> dict[str, Any]:
     """Everything the report needs from one job (label, measures, times, pictures)."""
-    from analysis.morphology import first_crystal
+    from mesocrystal.analysis.morphology import first_crystal
 
     sp = job.cached_statepoint
     classification = job_classification(job)
@@ -695,7 +695,7 @@ def current(*jobs) -> bool:
 
 def build(jobs: Sequence, root: Path | None = None) -> dict[str, Any]:
     """The content of ``paper_report.json`` for ``jobs`` (nothing is written)."""
-    from analysis import morphology, roughness
+    from mesocrystal.analysis import morphology, roughness
 
     root = _project_root(jobs) if root is None else Path(root)
     rows = [job_row(job, root) for job in jobs]

@@ -40,7 +40,7 @@ def plot_height_maps(
     """
     import matplotlib.pyplot as plt
 
-    from analysis.roughness import level
+    from mesocrystal.analysis.roughness import level
 
     fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.9), layout="constrained")
     if scan is None:

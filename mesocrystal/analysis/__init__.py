@@ -7,7 +7,7 @@ with a confidence. See ``docs/classifier.md`` for the decision rules.
 
 Examples
 --------
->>> import analysis
+>>> from mesocrystal import analysis
 >>> result = analysis.classify_file("trajectory.gsd")          # doctest: +SKIP
 >>> result.label, result.confidence                            # doctest: +SKIP
 ('crystalline', 0.93)
