@@ -22,7 +22,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import gsd.hoomd
 import numpy as np
 
 from mesocrystal import schema
@@ -151,7 +150,7 @@ def load_start_state(job_dir: Path, warnings: list) -> BodyState:
     if restart.exists():
         try:
             return schema.state_from_frame(schema.read_last_frame(restart))
-        except schema.CorruptFileError as err:
+        except schema.GSDReadError as err:
             warnings.append(f"restart file unusable, falling back to the trajectory: {err}")
             logger.warning(warnings[-1])
     trajectory = job_dir / TRAJECTORY_FILE
@@ -160,7 +159,7 @@ def load_start_state(job_dir: Path, warnings: list) -> BodyState:
             frame = schema.read_last_frame(trajectory)
             schema.write_atomic(restart, frame)  # repair the checkpoint from the frame
             return schema.state_from_frame(frame)
-        except schema.CorruptFileError as err:
+        except schema.GSDReadError as err:
             warnings.append(f"trajectory unusable, starting from the initial state: {err}")
             logger.warning(warnings[-1])
             trajectory.rename(trajectory.with_suffix(".gsd.corrupt"))
@@ -252,7 +251,7 @@ def _run(
     tps = 0.0
     n_frames = len(steps_on_disk)
     try:
-        opened = gsd.hoomd.open(trajectory, "a") if ranks.root else contextlib.nullcontext()
+        opened = schema.open_for_append(trajectory) if ranks.root else contextlib.nullcontext()
         with opened as traj, _StopFlag() as stop:
             last_frame = None
 

@@ -26,10 +26,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import gsd.fl
-
 from mesocrystal import schema, simulate
 from mesocrystal.engines import get_engine
+from mesocrystal.files import atomic_output
 
 if TYPE_CHECKING:
     from mesocrystal.model.system import Model
@@ -72,12 +71,9 @@ def reaction_record(job, model: Model) -> dict | None:
     }
     path = _path(job, simulate.TRAJECTORY_FILE)
     if path.exists():
-        import gsd.hoomd
-
-        prefix = "log/" + schema.LOG_PREFIX
-        log = gsd.hoomd.read_log(path, scalar_only=True)
-        t = log.get(prefix + "reaction_time_tau")
-        x = log.get(prefix + "conversion")
+        log = schema.read_log(path)
+        t = log.get("reaction_time_tau")
+        x = log.get("conversion")
         if t is not None and x is not None:
             record["conversion"] = [[float(a), float(b)] for a, b in zip(t, x)]
     return record
@@ -292,20 +288,6 @@ CHECKPOINT_STEPS_FILE = ".checkpoint_steps.json"
 """Cache of checkpoint steps in the project directory (a cache only: safe to delete)."""
 
 
-def read_checkpoint_step(path: str | os.PathLike) -> int | None:
-    """Step of the last frame of a GSD file, reading that one chunk (None if unreadable)."""
-    try:
-        with gsd.fl.open(os.fspath(path), "r") as f:
-            last = f.nframes - 1
-            if last < 0:
-                return None
-            if not f.chunk_exists(last, "configuration/step"):
-                return 0  # the GSD HOOMD schema's default step
-            return int(f.read_chunk(last, "configuration/step")[0])
-    except (OSError, RuntimeError, ValueError, KeyError):
-        return None
-
-
 class _CheckpointSteps:
     """Checkpoint steps by job, valid for one version of the file (modification time, size).
 
@@ -345,7 +327,7 @@ class _CheckpointSteps:
         entry = self._steps.get(path)
         if entry is not None and entry[0] == st.st_mtime_ns and entry[1] == st.st_size:
             return entry[2]
-        step = read_checkpoint_step(path)
+        step = schema.last_step(path)
         self._steps[path] = [st.st_mtime_ns, st.st_size, step]
         if step is not None:
             self._dirty.add(root)
@@ -363,15 +345,11 @@ class _CheckpointSteps:
                 for path, entry in self._steps.items()
                 if path.startswith(prefix) and entry[2] is not None
             }
-            target = os.path.join(root, CHECKPOINT_STEPS_FILE)
-            tmp = f"{target}.{os.getpid()}.tmp"
-            try:
-                with open(tmp, "w") as f:
-                    json.dump(data, f, separators=(",", ":"))
-                os.replace(tmp, target)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+            with (
+                contextlib.suppress(OSError),
+                atomic_output(os.path.join(root, CHECKPOINT_STEPS_FILE)) as tmp,
+            ):
+                tmp.write_text(json.dumps(data, separators=(",", ":")))
         self._dirty.clear()
 
 

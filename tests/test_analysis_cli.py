@@ -104,7 +104,7 @@ def test_per_body_results_are_stored_and_reused(nucleation_gsd, tmp_path, monkey
     import shutil
 
     from mesocrystal.analysis import perbody
-    from mesocrystal.visualize import render
+    from mesocrystal.visualize import movie, render, scene
 
     gsd_path = shutil.copy(nucleation_gsd, tmp_path / "trajectory.gsd")
     out = tmp_path / "analysis.json"
@@ -127,13 +127,13 @@ def test_per_body_results_are_stored_and_reused(nucleation_gsd, tmp_path, monkey
         raise AssertionError("frame analysed again")
 
     monkeypatch.setattr(analysis, "compute_descriptors", no_analysis)
-    bodies = render.bodies_from_frame(frame)
-    member = render.membership(frame, bodies, stored)
+    bodies = scene.bodies_from_frame(frame)
+    member = scene.membership(frame, bodies, stored)
     assert member.n_aggregates == 1 and len(member.bonds) == np.count_nonzero(
         per.network.i < per.network.j
     )
     render.render_final_frame(gsd_path, tmp_path / "s.png", tmp_path / "a.png", per_body=npz)
-    render.render_movie(gsd_path, tmp_path / "m.gif", per_body=npz)
+    movie.render_movie(gsd_path, tmp_path / "m.gif", per_body=npz)
     monkeypatch.undo()
 
     # a changed trajectory makes the archive stale; a truncated archive is ignored

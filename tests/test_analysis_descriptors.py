@@ -20,9 +20,10 @@ from mesocrystal.analysis import compute_descriptors, load_bodies, system_from_a
 from mesocrystal.analysis import shapes as sh
 from mesocrystal.analysis.aggregation import contact_network, pair_gaps
 from mesocrystal.analysis.bondorder import solid_bond_counts
-from mesocrystal.analysis.io import FrameError, frame_indices
+from mesocrystal.analysis.io import FrameError
 from mesocrystal.analysis.layering import density_wave_amplitude
 from mesocrystal.analysis.packing import delaunay_tessellation
+from mesocrystal.schema import frame_indices
 
 # Steinhardt values of perfect lattices, freud 3.4 with structure-appropriate neighbour numbers
 # (docs/references.md, "Classifier references"): q4, q6, normalised w6, coordination.

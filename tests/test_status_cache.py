@@ -21,7 +21,7 @@ def test_checkpoint_step_is_kept_per_file_version(tmp_path, monkeypatch):
     workflow.initialize(job)
     restart = job.fn(simulate.RESTART_FILE)
     shutil.copy(job.fn(simulate.INIT_FILE), restart)
-    assert workflow.read_checkpoint_step(restart) == 0
+    assert schema.last_step(restart) == 0
     steps = workflow._CheckpointSteps()
     assert steps.step(job) == 0
     steps.save()
@@ -33,7 +33,7 @@ def test_checkpoint_step_is_kept_per_file_version(tmp_path, monkeypatch):
     # A new command trusts the cache for this version of the file (no read) ...
     entries[key][2] = 123
     cache.write_text(json.dumps(entries))
-    monkeypatch.setattr(workflow, "read_checkpoint_step", lambda path: 1 / 0)
+    monkeypatch.setattr(schema, "last_step", lambda path: 1 / 0)
     assert workflow._CheckpointSteps().step(job) == 123
     monkeypatch.undo()
     # ... and reads the step again once the checkpoint is replaced.

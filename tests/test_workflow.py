@@ -285,7 +285,7 @@ def test_truncated_restart_is_detected(project_dir, engine_name):
     with open(restart, "wb") as f:
         f.write(data[: len(data) // 2])  # a torn write
     assert workflow.checkpoint_step(job) is None  # not trusted
-    with pytest.raises(schema.CorruptFileError):
+    with pytest.raises(schema.GSDReadError):
         schema.read_last_frame(restart)
     result = simulate.run(job.path, model, engine_cls, frames=10)
     assert result.status == "complete"

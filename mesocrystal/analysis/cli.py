@@ -22,8 +22,10 @@ import math
 import sys
 from collections.abc import Sequence
 
+from mesocrystal.schema import GSDReadError
+
 from .classify import Classification, classify_file
-from .io import FrameError, GSDReadError
+from .io import FrameError
 from .trajectory import TIMESERIES_FIELDS, classify_trajectory, first_occurrence, timeseries_rows
 
 _ROWS = (

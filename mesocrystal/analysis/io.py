@@ -1,4 +1,4 @@
-"""Reading and validating GSD trajectories written with the HOOMD schema.
+"""The body loader: body centres, orientations and sizes from a frame of the HOOMD schema.
 
 Only body centres and free particles are analysed: a particle ``i`` is kept when
 ``particles/body[i] == i`` (rigid-body centre) or ``particles/body[i] < 0`` (free particle);
@@ -13,11 +13,7 @@ and clearly inconsistent with the particle spacing, from the nearest-neighbour d
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import freud
 import gsd.hoomd
@@ -38,137 +34,8 @@ NN_PERCENTILE_FACTOR = 1.15
 MIN_BODIES_TO_INFER = 13
 
 
-class GSDReadError(RuntimeError):
-    """The file is missing, empty, truncated, corrupt, or not a HOOMD-schema GSD file."""
-
-
 class FrameError(ValueError):
     """A frame cannot be analysed (no particles, invalid box, non-finite positions, 2-D)."""
-
-
-@contextlib.contextmanager
-def open_trajectory(path: str | os.PathLike) -> Iterator[gsd.hoomd.HOOMDTrajectory]:
-    """Open a GSD trajectory for reading, with clear errors for unusable files.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Path of a HOOMD-schema GSD file.
-
-    Yields
-    ------
-    gsd.hoomd.HOOMDTrajectory
-        The open trajectory (closed on exit). It has at least one frame.
-
-    Raises
-    ------
-    GSDReadError
-        If the file does not exist, is a directory, is empty, is not a GSD file, is corrupt or
-        truncated, or holds no frames.
-    """
-    p = Path(path)
-    if not p.exists():
-        raise GSDReadError(f"{p}: no such file")
-    if p.is_dir():
-        raise GSDReadError(f"{p}: is a directory, not a GSD file")
-    if p.stat().st_size == 0:
-        raise GSDReadError(f"{p}: file is empty")
-    try:
-        traj = gsd.hoomd.open(str(p), "r")
-    except (RuntimeError, OSError, ValueError, KeyError) as exc:
-        raise GSDReadError(
-            f"{p}: not a readable HOOMD GSD file (truncated, corrupt or another format: {exc})"
-        ) from exc
-    try:
-        if len(traj) == 0:
-            raise GSDReadError(f"{p}: GSD file holds no frames")
-        yield traj
-    finally:
-        traj.close()
-
-
-def _read(traj: gsd.hoomd.HOOMDTrajectory, index: int, path: str | os.PathLike) -> gsd.hoomd.Frame:
-    try:
-        frame = traj[index]
-        # touch the per-particle chunks so that truncated data fails here, not later
-        _ = frame.particles.position, frame.configuration.box
-    except (RuntimeError, OSError, ValueError, KeyError, IndexError) as exc:
-        raise GSDReadError(
-            f"{path}: frame {index} cannot be read (truncated or corrupt: {exc})"
-        ) from exc
-    if frame.particles.position is None and frame.particles.N > 0:
-        raise GSDReadError(f"{path}: frame {index} has no particles/position")
-    return frame
-
-
-def frame_count(path: str | os.PathLike) -> int:
-    """Number of frames in a GSD file (raises :class:`GSDReadError` on unusable files)."""
-    with open_trajectory(path) as traj:
-        return len(traj)
-
-
-def read_frame(path: str | os.PathLike, frame: int = -1) -> tuple[int, gsd.hoomd.Frame]:
-    """Read one frame.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        GSD file.
-    frame : int
-        Frame index; negative values count from the end (``-1`` = last frame).
-
-    Returns
-    -------
-    tuple of (int, gsd.hoomd.Frame)
-        The non-negative frame index and the frame.
-
-    Raises
-    ------
-    GSDReadError
-        On unusable files or an out-of-range frame index.
-    """
-    with open_trajectory(path) as traj:
-        n = len(traj)
-        index = frame + n if frame < 0 else frame
-        if not 0 <= index < n:
-            raise GSDReadError(f"{path}: frame {frame} out of range (file has {n} frames)")
-        return index, _read(traj, index, path)
-
-
-def frame_indices(n_frames: int, stride: int = 1, start: int = 0, stop: int | None = None) -> list:
-    """Frame indices ``start, start + stride, ...`` below ``stop``, always ending on the last one.
-
-    Parameters
-    ----------
-    n_frames : int
-        Number of frames in the trajectory.
-    stride : int
-        Step between analysed frames (>= 1).
-    start, stop : int
-        Python-style range bounds (negative values count from the end).
-
-    Returns
-    -------
-    list of int
-        Sorted frame indices; the last frame of the range is always included so that a time
-        series ends on the final state.
-    """
-    if stride < 1:
-        raise ValueError(f"stride must be >= 1, got {stride}")
-    first, last, _ = slice(start, stop).indices(n_frames)
-    idx = list(range(first, last, stride))
-    if last - 1 >= first and (not idx or idx[-1] != last - 1):
-        idx.append(last - 1)
-    return idx
-
-
-def iter_frames(
-    path: str | os.PathLike, stride: int = 1, start: int = 0, stop: int | None = None
-) -> Iterator[tuple[int, gsd.hoomd.Frame]]:
-    """Iterate over ``(index, frame)`` pairs selected by :func:`frame_indices`."""
-    with open_trajectory(path) as traj:
-        for index in frame_indices(len(traj), stride, start, stop):
-            yield index, _read(traj, index, path)
 
 
 @dataclasses.dataclass
@@ -339,7 +206,7 @@ def load_bodies(frame: gsd.hoomd.Frame) -> BodySystem:
     Parameters
     ----------
     frame : gsd.hoomd.Frame
-        One frame, e.g. from :func:`read_frame` or ``gsd.hoomd.open(...)[i]``.
+        One frame, e.g. from :func:`mesocrystal.schema.read_frame`.
 
     Returns
     -------

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mesocrystal.files import save_figure
+
 from . import style  # noqa: F401  (selects the Agg backend)
-from ._files import save_figure
 
 
 def plot_height_maps(

@@ -16,6 +16,8 @@ import gsd.hoomd
 import numpy as np
 import rowan
 
+from mesocrystal import schema
+
 #: Steric envelope of a 3.5 nm sphere with half a 0.75 nm shell on each side [nm].
 SPHERE_SHAPE = {"type": "Sphere", "diameter": 4.25}
 
@@ -246,8 +248,5 @@ def assembly_trajectory(
 
 
 def write_trajectory(frames: Sequence[gsd.hoomd.Frame], path: str | os.PathLike) -> Path:
-    """Write frames to a new GSD file; returns its path."""
-    with gsd.hoomd.open(os.fspath(path), "w") as traj:
-        for frame in frames:
-            traj.append(frame)
-    return Path(path)
+    """Write frames to a new GSD file (atomically, :func:`mesocrystal.schema.write_frames`)."""
+    return schema.write_frames(frames, path)

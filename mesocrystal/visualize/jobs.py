@@ -195,7 +195,7 @@ def render(job) -> None:
 
 def animate(job, max_frames: int = 20) -> None:
     """Write ``trajectory.gif``, at most ``max_frames`` frames of the trajectory."""
-    from .render import render_movie
+    from .movie import render_movie
 
     render_movie(
         job.fn(TRAJECTORY_GSD),

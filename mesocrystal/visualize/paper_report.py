@@ -38,8 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from mesocrystal.files import atomic_output, save_figure, write_json_atomic
+
 from . import style
-from ._files import atomic_output, save_figure, write_json
 from .jobs import (
     ANALYSIS_JSON,
     CLASSIFICATION_KEY,
@@ -216,12 +217,12 @@ def conversion_from_log(gsd_path, statepoint: Mapping[str, Any]) -> list[list[fl
     ``(step - randomize_steps) * dt``; None when the file, the log or ``dt`` is missing or
     unreadable.
     """
-    from .plots import read_logs
+    from mesocrystal.schema import read_log
 
     if "dt" not in statepoint or not os.path.isfile(gsd_path):
         return None
     try:
-        logs = read_logs(gsd_path)
+        logs = read_log(gsd_path)
     except (RuntimeError, OSError, KeyError, ValueError):
         return None
     values = logs.get("conversion")
@@ -728,7 +729,7 @@ def write(*jobs) -> dict[str, Any]:
     save_figure(draw(data["conditions"]), root / REPORT_PNG, style.DPI)
     with atomic_output(root / REPORT_MD) as tmp:
         tmp.write_text(markdown(data))
-    write_json(data, root / REPORT_JSON)
+    write_json_atomic(data, root / REPORT_JSON)
     return data
 
 
