@@ -26,8 +26,7 @@ from flask import request, session
 from signac_dashboard import Dashboard
 from signac_dashboard.modules import DocumentList, FlowStatus, ImageViewer, StatepointList
 
-from mesocrystal.visualize import jobs as products
-from mesocrystal.visualize import paper_report
+from mesocrystal import products
 from mesocrystal.visualize.cards import ClassificationCard, PhaseDiagramTable, label_text
 from mesocrystal.visualize.phase_diagram import REPLICA_KEYS, varying_keys
 
@@ -101,7 +100,7 @@ def modules() -> list:
             name="Evolution",
             **_in_order([products.TIMESERIES_PNG, products.THERMO_PNG, products.RDF_PNG]),
         ),
-        ImageViewer(name="AFM-like height maps", img_globs=[paper_report.AFM_PNG]),
+        ImageViewer(name="AFM-like height maps", img_globs=[products.AFM_PNG]),
         StatepointList(),
         FlowStatus(),
         ImageViewer(name="Movie", img_globs=[products.MOVIE_GIF], enabled=False),
@@ -115,7 +114,7 @@ def modules() -> list:
         ImageViewer(
             name="Paper report",
             context="ProjectContext",
-            img_globs=[paper_report.REPORT_PNG],
+            img_globs=[products.REPORT_PNG],
         ),
         DocumentList(context="ProjectContext", max_chars=160),
     ]

@@ -130,7 +130,7 @@ def animate(job):
 
 @study
 @Project.pre(workflow.simulated)
-@Project.pre(snapshot(visuals.analyzed))
+@Project.pre(workflow.analyzed)
 @Project.post(snapshot(visuals.plotted))
 @Project.operation(directives=CPU_STAGE)
 def plot(job):

@@ -25,14 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from mesocrystal import schema
+from mesocrystal.products import INIT_GSD, RESTART_GSD, RUN_LOCK, TRAJECTORY_GSD
 from mesocrystal.state import BodyState
 
 logger = logging.getLogger(__name__)
-
-INIT_FILE = "init.gsd"
-RESTART_FILE = "restart.gsd"
-TRAJECTORY_FILE = "trajectory.gsd"
-LOCK_FILE = ".run.lock"
 
 
 class AlreadyRunningError(RuntimeError):
@@ -45,7 +41,7 @@ def _exclusive(job_dir: Path, root: bool):
     if not root:
         yield
         return
-    with open(job_dir / LOCK_FILE, "w") as fh:
+    with open(job_dir / RUN_LOCK, "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as err:
@@ -146,14 +142,14 @@ class _StopFlag:
 def load_start_state(job_dir: Path, warnings: list) -> BodyState:
     """The state to (re)start from: the restart file; else the last trajectory frame (which
     also replaces the unusable restart file), with a warning; else the initial configuration."""
-    restart = job_dir / RESTART_FILE
+    restart = job_dir / RESTART_GSD
     if restart.exists():
         try:
             return schema.state_from_frame(schema.read_last_frame(restart))
         except schema.GSDReadError as err:
             warnings.append(f"restart file unusable, falling back to the trajectory: {err}")
             logger.warning(warnings[-1])
-    trajectory = job_dir / TRAJECTORY_FILE
+    trajectory = job_dir / TRAJECTORY_GSD
     if trajectory.exists():
         try:
             frame = schema.read_last_frame(trajectory)
@@ -163,7 +159,7 @@ def load_start_state(job_dir: Path, warnings: list) -> BodyState:
             warnings.append(f"trajectory unusable, starting from the initial state: {err}")
             logger.warning(warnings[-1])
             trajectory.rename(trajectory.with_suffix(".gsd.corrupt"))
-    return schema.state_from_frame(schema.read_last_frame(job_dir / INIT_FILE))
+    return schema.state_from_frame(schema.read_last_frame(job_dir / INIT_GSD))
 
 
 def run(job_dir: str | os.PathLike, model, engine_cls, **kwargs) -> RunResult:
@@ -224,7 +220,7 @@ def _run(
     period = max(1, math.ceil(total / max(1, frames)))
     warnings: list[str] = []
 
-    trajectory = job_dir / TRAJECTORY_FILE
+    trajectory = job_dir / TRAJECTORY_GSD
     steps_on_disk = np.zeros(0, dtype=np.int64)
     state = None
     if ranks.root:
@@ -279,7 +275,7 @@ def _run(
                 traj.flush()
                 last_frame = frame
                 if checkpoint:
-                    schema.write_atomic(job_dir / RESTART_FILE, frame)
+                    schema.write_atomic(job_dir / RESTART_GSD, frame)
 
             if n_frames == 0:
                 write_frame(engine.state(), 0.0, True)
@@ -337,13 +333,13 @@ def _run(
             if since_checkpoint and ranks.root:
                 # Frames since the last checkpoint: checkpoint the newest one so the
                 # trajectory and the restart file agree.
-                schema.write_atomic(job_dir / RESTART_FILE, last_frame)
+                schema.write_atomic(job_dir / RESTART_GSD, last_frame)
         info = engine.info
     finally:
         engine.close()
     final_step = None
     if ranks.root:
-        final_step = schema.state_from_frame(schema.read_last_frame(job_dir / RESTART_FILE)).step
+        final_step = schema.state_from_frame(schema.read_last_frame(job_dir / RESTART_GSD)).step
     final_step = ranks.bcast(final_step)
     return RunResult(
         status="complete" if final_step >= total else "interrupted",

@@ -9,7 +9,7 @@ import shutil
 
 import signac
 
-from mesocrystal import schema, simulate, workflow
+from mesocrystal import products, schema, workflow
 from mesocrystal.model.parameters import normalize
 
 SPHERES = {"shape": "sphere", "N": 16, "steps": 400, "randomize_steps": 100}
@@ -19,13 +19,13 @@ def test_checkpoint_step_is_kept_per_file_version(tmp_path, monkeypatch):
     project = signac.init_project(tmp_path)
     job = project.open_job(normalize(SPHERES)).init()
     workflow.initialize(job)
-    restart = job.fn(simulate.RESTART_FILE)
-    shutil.copy(job.fn(simulate.INIT_FILE), restart)
+    restart = job.fn(products.RESTART_GSD)
+    shutil.copy(job.fn(products.INIT_GSD), restart)
     assert schema.last_step(restart) == 0
     steps = workflow._CheckpointSteps()
     assert steps.step(job) == 0
     steps.save()
-    cache = tmp_path / workflow.CHECKPOINT_STEPS_FILE
+    cache = tmp_path / products.CHECKPOINT_STEPS_JSON
     entries = json.loads(cache.read_text())
     key = os.path.relpath(restart, tmp_path)
     assert entries[key][2] == 0

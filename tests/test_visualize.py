@@ -17,7 +17,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from mesocrystal import schema  # noqa: E402
+from mesocrystal import (
+    products,
+    schema,  # noqa: E402
+)
 from mesocrystal.analysis import bondorder  # noqa: E402
 from mesocrystal.visualize import (  # noqa: E402
     camera,
@@ -393,12 +396,12 @@ def test_label_comes_from_the_job_document_then_analysis_json(tmp_path):
     )
     c = jobs.job_classification(job)
     assert (c["label"], c["confidence"], c["source"]) == ("rcp", 0.4, "analysis.json")
-    job._doc[jobs.CLASSIFICATION_KEY] = {"label": "rcp", "confidence": 0.8}
+    job._doc[products.CLASSIFICATION_KEY] = {"label": "rcp", "confidence": 0.8}
     c = jobs.job_classification(job, details=True)
     assert (c["label"], c["confidence"], c["source"]) == ("rcp", 0.8, "job document")
     assert c["margins"] == {"aggregated": 0.9}
     # the margins of another label do not explain this one
-    job._doc[jobs.CLASSIFICATION_KEY] = {"label": "crystalline", "confidence": 0.7}
+    job._doc[products.CLASSIFICATION_KEY] = {"label": "crystalline", "confidence": 0.7}
     c = jobs.job_classification(job, details=True)
     assert c["label"] == "crystalline" and "margins" not in c
 
@@ -407,7 +410,7 @@ def test_products_are_stale_when_the_trajectory_is_newer(tmp_path):
     job = _Job(tmp_path)
     (tmp_path / "trajectory.gsd").write_bytes(b"x")
     assert not jobs.rendered(job)
-    for name in jobs.RENDER_PRODUCTS:
+    for name in products.RENDER_PRODUCTS:
         (tmp_path / name).write_bytes(b"png")
     assert jobs.rendered(job)
     later = time.time() + 10

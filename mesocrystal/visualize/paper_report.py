@@ -39,25 +39,23 @@ from typing import Any
 import numpy as np
 
 from mesocrystal.files import atomic_output, save_figure, write_json_atomic
-
-from . import style
-from .jobs import (
+from mesocrystal.products import (
+    AFM_PNG,
     ANALYSIS_JSON,
     CLASSIFICATION_KEY,
+    MEASURE_PRODUCTS,
+    MORPHOLOGY_JSON,
+    REPORT_JSON,
+    REPORT_MD,
+    REPORT_PNG,
     STRUCTURE_PNG,
     TRAJECTORY_GSD,
-    _read_json,
-    job_classification,
+    fresh,
 )
+
+from . import style
+from .jobs import _read_json, job_classification
 from .phase_diagram import REPLICA_KEYS
-
-REPORT_JSON = "paper_report.json"
-REPORT_MD = "paper_report.md"
-REPORT_PNG = "paper_report.png"
-
-#: Per-job products of :func:`measure`.
-MORPHOLOGY_JSON = "morphology.json"
-AFM_PNG = "afm.png"
 
 #: Format version of ``paper_report.json``.
 SCHEMA_VERSION = 1
@@ -119,13 +117,7 @@ PAPER: dict[tuple, dict[str, Any]] = {
 # -- per job ------------------------------------------------------------------------------------
 def measured(job) -> bool:
     """``morphology.json`` and ``afm.png`` exist and are not older than the trajectory."""
-    try:
-        made = min(os.stat(job.fn(p)).st_mtime for p in (MORPHOLOGY_JSON, AFM_PNG))
-    except FileNotFoundError:
-        return False
-    if not job.isfile(TRAJECTORY_GSD):
-        return True
-    return made >= os.stat(job.fn(TRAJECTORY_GSD)).st_mtime
+    return fresh(job, MEASURE_PRODUCTS, (TRAJECTORY_GSD,))
 
 
 def measure(job) -> dict[str, Any]:
