@@ -27,9 +27,9 @@ from flow import FlowProject, aggregator
 
 # mesocrystal.scheduler also registers the compute environment of generic SLURM clusters.
 from mesocrystal import scheduler, workflow
+from mesocrystal.status_snapshot import snapshot
 from mesocrystal.visualize import jobs as visuals
 from mesocrystal.visualize import paper_report as report
-from mesocrystal.workflow import snapshot
 
 
 class Project(FlowProject):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from mesocrystal import products, schema, simulate
 from mesocrystal.engines import get_engine
 from mesocrystal.files import atomic_output
+from mesocrystal.status_snapshot import snapshot
 
 if TYPE_CHECKING:
     from mesocrystal.model.system import Model
@@ -223,45 +224,6 @@ def classify(job) -> dict:
 
 
 # -- conditions and labels (products on disk) ---------------------------------------------------
-_snapshot: dict | None = None
-
-
-def take_snapshot() -> None:
-    """Evaluate every condition and label once per job from now on (for read-only commands).
-
-    ``status`` and ``submit`` ask the same condition of a job many times (once per operation
-    and group that uses it) while nothing changes on disk; ``project.py`` calls this for them.
-    Never for ``run``, where an operation changes what its successors see.
-    """
-    global _snapshot
-    _snapshot = {}
-
-
-def snapshot(func):
-    """Decorator: within a :func:`take_snapshot`, ``func(*jobs)`` is evaluated once."""
-
-    @functools.wraps(func)
-    def wrapper(*jobs):
-        if _snapshot is None:
-            return func(*jobs)
-        key = (func, *(job.id for job in jobs))
-        try:
-            return _snapshot[key]
-        except KeyError:
-            value = _snapshot[key] = func(*jobs)
-            return value
-
-    return wrapper
-
-
-def project_document(job) -> dict:
-    """The project document of a job's study as a plain dict (read once in a snapshot)."""
-    if _snapshot is None:
-        return job.project.doc()
-    key = ("project document", job.project.path)
-    if key not in _snapshot:
-        _snapshot[key] = job.project.doc()
-    return _snapshot[key]
 
 
 @snapshot

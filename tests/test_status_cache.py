@@ -9,7 +9,7 @@ import shutil
 
 import signac
 
-from mesocrystal import products, schema, workflow
+from mesocrystal import products, schema, status_snapshot, workflow
 from mesocrystal.model.parameters import normalize
 
 SPHERES = {"shape": "sphere", "N": 16, "steps": 400, "randomize_steps": 100}
@@ -54,12 +54,12 @@ def test_snapshot_evaluates_each_condition_once(tmp_path, monkeypatch):
     job = project.open_job(normalize(SPHERES)).init()
     calls = []
 
-    @workflow.snapshot
+    @status_snapshot.snapshot
     def probe(job):
         calls.append(job.id)
         return len(calls)
 
     assert probe(job) == 1 and probe(job) == 2  # without a snapshot: every call
-    monkeypatch.setattr(workflow, "_snapshot", {})  # what take_snapshot() sets up
+    monkeypatch.setattr(status_snapshot, "_snapshot", {})  # what take_snapshot() sets up
     assert probe(job) == 3 and probe(job) == 3
     assert calls == [job.id] * 3
