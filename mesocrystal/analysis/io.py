@@ -244,29 +244,78 @@ def load_bodies(frame: gsd.hoomd.Frame) -> BodySystem:
     if typeid.min() < 0 or typeid.max() >= len(types):
         raise FrameError("particles/typeid refers to an undefined type")
 
-    quat = per_particle(p.orientation, 0.0, 4).astype(np.float64)[index]
+    quat = _unit_quaternions(per_particle(p.orientation, 0.0, 4).astype(np.float64)[index])
     if p.orientation is None:
         quat[:, 0] = 1.0
+    positions = box.wrap(pos[index])
+    diam = per_particle(p.diameter, 1.0).astype(np.float64)[index]
+    shapes, scale, size_source = _sizes(box, positions, typeid, types, p.type_shapes, diam)
+    return BodySystem(
+        box=box,
+        positions=positions,
+        orientations=quat,
+        typeid=typeid,
+        types=types,
+        shapes=shapes,
+        scale=scale,
+        particle_index=index,
+        step=int(frame.configuration.step or 0),
+        size_source=size_source,
+        has_orientations=bool(np.any(np.abs(np.abs(quat[:, 0]) - 1.0) > 1e-6)),
+    )
+
+
+def _unit_quaternions(quat: np.ndarray) -> np.ndarray:
+    """``(N, 4)`` quaternions normalised in place; zero or non-finite ones become the identity."""
     norm = np.linalg.norm(quat, axis=1)
     bad = ~np.isfinite(norm) | (norm < 1e-12)
     quat[bad] = (1.0, 0.0, 0.0, 0.0)
     norm[bad] = 1.0
     quat /= norm[:, None]
-    has_orientations = bool(np.any(np.abs(np.abs(quat[:, 0]) - 1.0) > 1e-6))
+    return quat
 
-    diam = per_particle(p.diameter, 1.0).astype(np.float64)[index]
+
+def _sizes(
+    box: freud.box.Box,
+    positions: np.ndarray,
+    typeid: np.ndarray,
+    types: tuple,
+    type_shapes,
+    diam: np.ndarray,
+) -> tuple[tuple, np.ndarray, str]:
+    """Shape of each type, scale of each body and where the sizes came from.
+
+    Parameters
+    ----------
+    box : freud.box.Box
+        Simulation box.
+    positions : numpy.ndarray
+        ``(N, 3)`` body positions (nm).
+    typeid : numpy.ndarray
+        ``(N,)`` type of each body.
+    types : tuple of str
+        Type names.
+    type_shapes : list of dict or None
+        ``particles/type_shapes`` of the frame.
+    diam : numpy.ndarray
+        ``(N,)`` ``particles/diameter`` of each body (the GSD default is 1.0).
+
+    Returns
+    -------
+    shapes : tuple of BodyShape
+    scale : numpy.ndarray
+        ``(N,)`` factor by which each body's type shape is scaled.
+    size_source : str
+        See :attr:`BodySystem.size_source`.
+    """
     diam_default = bool(np.all(diam == 1.0)) or not np.all(np.isfinite(diam) & (diam > 0))
-
-    specs = list(p.type_shapes) if p.type_shapes is not None else []
+    specs = list(type_shapes) if type_shapes is not None else []
     specs += [{}] * (len(types) - len(specs))
-    type_shapes = [_shapes.shape_from_spec(s) for s in specs[: len(types)]]
-
-    positions = box.wrap(pos[index])
-    scale = np.ones(len(index))
+    scale = np.ones(len(positions))
     sources = set()
     shape_list = []
     inferred = None
-    for t, shape in enumerate(type_shapes):
+    for t, shape in enumerate(_shapes.shape_from_spec(s) for s in specs[: len(types)]):
         members = typeid == t
         if shape is not None:
             if not diam_default:
@@ -288,20 +337,7 @@ def load_bodies(frame: gsd.hoomd.Frame) -> BodySystem:
         scale[members] = inferred[0]
         if np.any(members):
             sources.add(inferred[1])
-
-    return BodySystem(
-        box=box,
-        positions=positions,
-        orientations=quat,
-        typeid=typeid,
-        types=types,
-        shapes=tuple(shape_list),
-        scale=scale,
-        particle_index=index,
-        step=int(frame.configuration.step or 0),
-        size_source="+".join(sorted(sources)),
-        has_orientations=has_orientations,
-    )
+    return tuple(shape_list), scale, "+".join(sorted(sources))
 
 
 def system_from_arrays(

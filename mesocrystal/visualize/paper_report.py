@@ -752,16 +752,8 @@ def _fmt(value, error=None, digits: int = 3) -> str:
     return text
 
 
-def draw(conditions: Sequence[Mapping[str, Any]]):
-    """Figure: label counts, mesocrystal and crystallite sizes, roughness and times."""
-    import matplotlib.pyplot as plt
-
-    n = max(len(conditions), 1)
-    fig, axes = plt.subplots(2, 2, figsize=(max(9.0, 1.6 * n + 4), 7.6), layout="constrained")
-    names = ["\n".join(textwrap.wrap(condition_title(c), 18)) for c in conditions]
-    x = np.arange(len(conditions))
-
-    ax = axes[0, 0]
+def _label_panel(ax, conditions: Sequence[Mapping[str, Any]], x: np.ndarray) -> None:
+    """Stacked bars of the structure labels of each condition (unlabelled replicas hatched)."""
     bottom = np.zeros(len(conditions))
     present = sorted({label for c in conditions for label in c["labels"]}, key=style.label_sort_key)
     for label in present:
@@ -791,49 +783,67 @@ def draw(conditions: Sequence[Mapping[str, Any]]):
     if present or np.any(pending):
         ax.legend(fontsize=8, frameon=False)
 
-    def bars(ax, keys, colors, title, ylabel, paper_key=None):
-        width = 0.8 / len(keys)
-        for k, (key, color) in enumerate(zip(keys, colors)):
-            values = [c[key] if c[key] is not None else np.nan for c in conditions]
-            errors = [c.get(f"{key}_error") or 0.0 for c in conditions]
-            ax.bar(
-                x + (k - 0.5 * (len(keys) - 1)) * width,
-                values,
-                width,
-                yerr=errors,
-                color=color,
-                edgecolor="#333333",
-                capsize=3,
-                label=key.replace("_", " ").replace(" nm", "").replace(" tau", ""),
-            )
-        if paper_key:
-            for i, c in enumerate(conditions):
-                value = (c.get("paper") or {}).get(paper_key)
-                if value is not None:
-                    ax.annotate(
-                        f"paper: {value:g} nm",
-                        (x[i], 0),
-                        xytext=(0, 4),
-                        textcoords="offset points",
-                        ha="center",
-                        fontsize=7.5,
-                        rotation=90,
-                        va="bottom",
-                        color="#7a0000",
-                    )
-        ax.set_title(title)
-        ax.set_ylabel(ylabel)
-        if len(keys) > 1:
-            ax.legend(fontsize=8, frameon=False)
 
-    bars(
+def _bars(conditions, x, ax, keys, colors, title, ylabel, paper_key=None) -> None:
+    """Bars of the per-condition values ``c[key]`` (error bars ``c[key + "_error"]``), with the
+    paper's value ``c["paper"][paper_key]`` written above each condition when given."""
+    width = 0.8 / len(keys)
+    for k, (key, color) in enumerate(zip(keys, colors)):
+        values = [c[key] if c[key] is not None else np.nan for c in conditions]
+        errors = [c.get(f"{key}_error") or 0.0 for c in conditions]
+        ax.bar(
+            x + (k - 0.5 * (len(keys) - 1)) * width,
+            values,
+            width,
+            yerr=errors,
+            color=color,
+            edgecolor="#333333",
+            capsize=3,
+            label=key.replace("_", " ").replace(" nm", "").replace(" tau", ""),
+        )
+    if paper_key:
+        for i, c in enumerate(conditions):
+            value = (c.get("paper") or {}).get(paper_key)
+            if value is not None:
+                ax.annotate(
+                    f"paper: {value:g} nm",
+                    (x[i], 0),
+                    xytext=(0, 4),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=7.5,
+                    rotation=90,
+                    va="bottom",
+                    color="#7a0000",
+                )
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    if len(keys) > 1:
+        ax.legend(fontsize=8, frameon=False)
+
+
+def draw(conditions: Sequence[Mapping[str, Any]]):
+    """Figure: label counts, mesocrystal and crystallite sizes, roughness and times."""
+    import matplotlib.pyplot as plt
+
+    n = max(len(conditions), 1)
+    fig, axes = plt.subplots(2, 2, figsize=(max(9.0, 1.6 * n + 4), 7.6), layout="constrained")
+    names = ["\n".join(textwrap.wrap(condition_title(c), 18)) for c in conditions]
+    x = np.arange(len(conditions))
+
+    _label_panel(axes[0, 0], conditions, x)
+    _bars(
+        conditions,
+        x,
         axes[0, 1],
         ["mesocrystal_size_nm", "crystallite_size_nm"],
         ["#0072B2", "#56B4E9"],
         "largest aggregate and crystallite (L1)",
         "size (nm)",
     )
-    bars(
+    _bars(
+        conditions,
+        x,
         axes[1, 0],
         ["roughness_nm"],
         ["#D55E00"],
@@ -841,7 +851,9 @@ def draw(conditions: Sequence[Mapping[str, Any]]):
         "Sq (nm)",
         paper_key="afm_rms_nm",
     )
-    bars(
+    _bars(
+        conditions,
+        x,
         axes[1, 1],
         ["time_to_first_crystal_tau", "time_to_half_conversion_tau"],
         ["#009E73", "#CC79A7"],
