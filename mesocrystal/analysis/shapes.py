@@ -26,13 +26,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 #: Ratio of largest to smallest extent above which a body counts as anisotropic (its orientation
 #: is meaningful). A cube has ratio 1, the platelets of the project 3-10.
 ANISOTROPY_THRESHOLD = 1.2
 
-_AXIS_DEDUP_DECIMALS = 6
+#: Distance below which two folded unit axes are the same axis (a face normal and the normal of
+#: the opposite, parallel face are one separating axis).
+AXIS_TOLERANCE = 1e-6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,15 +144,22 @@ def sphere(diameter: float) -> BodyShape:
 
 
 def _unique_axes(normals: np.ndarray) -> np.ndarray:
-    """Unit normals with antiparallel and duplicate vectors merged, ``(F, 3)``."""
+    """Unit normals with antiparallel and duplicate vectors merged, ``(F, 3)``.
+
+    Vectors closer than :data:`AXIS_TOLERANCE` after folding ``n`` and ``-n`` together are one
+    axis (pairs found with :meth:`scipy.spatial.cKDTree.query_pairs`); the first of each is
+    kept, in input order.
+    """
     n = np.asarray(normals, dtype=np.float64)
     n = n / np.linalg.norm(n, axis=1)[:, None]
     # fold n and -n onto one representative: make the first non-zero component positive
     lead = np.argmax(np.abs(n) > 1e-8, axis=1)
     sign = np.sign(n[np.arange(len(n)), lead])
     n = n * sign[:, None]
-    _, idx = np.unique(np.round(n, _AXIS_DEDUP_DECIMALS), axis=0, return_index=True)
-    return n[np.sort(idx)]
+    pairs = cKDTree(n).query_pairs(AXIS_TOLERANCE, output_type="ndarray")
+    duplicate = np.zeros(len(n), dtype=bool)
+    duplicate[pairs.max(axis=1)] = True
+    return n[~duplicate]
 
 
 def polyhedron(vertices: np.ndarray, rounding_radius: float = 0.0) -> BodyShape:

@@ -109,12 +109,11 @@ def fcc_cluster(n_cells: int = 3, spacing: float = 4.3) -> np.ndarray:
     numpy.ndarray
         ``(4 n_cells^3, 3)`` positions [nm].
     """
-    a = spacing * np.sqrt(2.0)
-    basis = np.array([[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
-    cells = np.array(
-        [[i, j, k] for i in range(n_cells) for j in range(n_cells) for k in range(n_cells)]
-    )
-    pos = (cells[:, None, :] + basis[None, :, :]).reshape(-1, 3) * a
+    import freud
+
+    cell = freud.data.UnitCell.fcc()  # conventional cubic cell of edge 1, four sites
+    _, pos = cell.generate_system(num_replicas=n_cells, scale=spacing * np.sqrt(2.0))
+    pos = np.asarray(pos, dtype=np.float64)
     return pos - pos.mean(axis=0)
 
 

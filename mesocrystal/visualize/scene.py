@@ -309,11 +309,12 @@ def unwrap(bodies: Bodies, members: np.ndarray, bonds: np.ndarray) -> np.ndarray
 
 
 def _director_of(orientations: np.ndarray) -> np.ndarray:
-    """``(3,)`` nematic director of the body z axes (largest eigenvector of the Q tensor)."""
+    """``(3,)`` nematic director of the body z axes (:class:`freud.order.Nematic`)."""
     axes = rowan.rotate(orientations, np.array([0.0, 0.0, 1.0]))
-    q = 1.5 * np.einsum("ni,nj->ij", axes, axes) / len(axes) - 0.5 * np.eye(3)
-    w, v = np.linalg.eigh(q)
-    return v[:, -1]
+    nematic = freud.order.Nematic()
+    nematic.compute(axes)
+    director = np.asarray(nematic.director, dtype=np.float64)
+    return director / np.linalg.norm(director)
 
 
 def _anisotropic(meshes: Sequence[Mesh]) -> bool:
