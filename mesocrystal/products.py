@@ -11,7 +11,7 @@ file                      content                                               
                           reaches ``randomize_steps + steps``
 ``.run.lock``             held while a process runs the job                          ``assemble``
 ``analysis.json``         descriptors and labels of the final frame, time series     ``analyze``
-``analysis.bodies.npz``   per-body results beside it (:mod:`~mesocrystal.analysis.perbody`)
+``analysis.bodies.npz``   per-body results of the analysed frames (``perbody``)       ``analyze``
 ``structure.png``         final frame, whole box, coloured by aggregate              ``render``
 ``aggregate.png``         close-up of the largest aggregate, local order             ``render``
 ``trajectory.gif``        movie of the trajectory                                    ``animate``

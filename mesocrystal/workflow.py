@@ -196,7 +196,7 @@ KEY_DESCRIPTORS = (
 def analyze(job, stride: int = 5) -> dict:
     """Classify the final frame and every ``stride``-th frame; write ``analysis.json``.
 
-    Uses :func:`analysis.analyze_trajectory`, which reads only the GSD file.
+    Uses :func:`mesocrystal.analysis.analyze_trajectory`, which reads only the GSD file.
     """
     from mesocrystal import analysis
 

@@ -1,9 +1,9 @@
 """The dashboard in a real browser, the picture operations, and pages of a large project.
 
 A small study with known structures (FCC crystallites and dilute gases of spheres, two seeds
-each) is written in the project's GSD schema, analysed with ``analysis.analyze_trajectory`` and
-labelled in the job document; ``project.py run`` then draws its pictures and phase diagram, and
-``dashboard.py`` serves it to headless Chromium.
+each) is written in the project's GSD schema, analysed with
+``mesocrystal.analysis.analyze_trajectory`` and labelled in the job document; ``project.py run``
+then draws its pictures and phase diagram, and ``dashboard.py`` serves it to headless Chromium.
 """
 
 from __future__ import annotations

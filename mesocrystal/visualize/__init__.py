@@ -1,7 +1,7 @@
 """Pictures and plots of nanocrystal assemblies, for the dashboard and for papers.
 
 Engine-agnostic: everything is read from HOOMD-schema GSD files (``docs/gsd_schema.md``), the
-JSON written by :func:`analysis.analyze_trajectory` and the signac job documents.
+JSON written by :func:`mesocrystal.analysis.analyze_trajectory` and the signac job documents.
 
 Modules
 -------

@@ -152,7 +152,7 @@ def label_text(job) -> str:
 class ClassificationCard(Module):
     """The job's structure label, its confidence, the classifier's tests and key descriptors.
 
-    The label is read with :func:`visualize.jobs.job_classification` (the job document's
+    The label is read with :func:`mesocrystal.visualize.jobs.job_classification` (the job document's
     ``classification``, or ``analysis.json`` before it is stored); the pair-thermodynamics
     prediction from ``job.doc["model"]["pair"]``.
     """

@@ -247,8 +247,8 @@ def phase_diagram_current(*jobs) -> bool:
 def phase_diagram(*jobs) -> dict[str, Any]:
     """Draw ``phase_diagram.png`` and write ``phase_diagram.json`` in the project directory.
 
-    The two axes are chosen automatically (:func:`visualize.phase_diagram.choose_axes`) unless
-    the project document names them: ``project.doc["phase_diagram"] = {"x": key, "y": key}``.
+    The two axes are chosen automatically (:func:`mesocrystal.visualize.phase_diagram.choose_axes`)
+    unless the project document names them: ``project.doc["phase_diagram"] = {"x": key, "y": key}``.
     """
     from .phase_diagram import write_phase_diagram
 

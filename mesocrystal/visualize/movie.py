@@ -28,9 +28,9 @@ def render_movie(
 ) -> Path:
     """Animated GIF of a trajectory, every body coloured by aggregate in each frame.
 
-    When a per-body archive of :func:`analysis.analyze_trajectory` is given and fresh, the movie
-    shows (up to ``max_frames`` of) the frames it holds, which are not analysed again; otherwise
-    frames evenly spaced over the trajectory are analysed one by one.
+    When a per-body archive of :func:`mesocrystal.analysis.analyze_trajectory` is given and fresh,
+    the movie shows (up to ``max_frames`` of) the frames it holds, which are not analysed again;
+    otherwise frames evenly spaced over the trajectory are analysed one by one.
 
     Parameters
     ----------

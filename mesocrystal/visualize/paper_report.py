@@ -7,12 +7,12 @@ over their replicas (seeds). For each condition the report gives
 * the structure labels of the replicas (``job.doc["classification"]``);
 * the mesocrystal size, principal extents and shape of the largest aggregate, the size of the
   largest crystallite and the AFM-like RMS roughness of the largest aggregate, as mean and
-  standard error over replicas (:func:`analysis.morphology.measure_frame`, stored per job in
-  ``morphology.json`` by :func:`measure`);
+  standard error over replicas (:func:`mesocrystal.analysis.morphology.measure_frame`, stored per
+  job in ``morphology.json`` by :func:`measure`);
 * the time to 50 % conversion of the reaction (``job.doc["reaction"]``, else the
   ``log/mesocrystal/conversion`` of the trajectory; null when the run has no reaction) and the
   time to the first crystalline aggregate (first frame of ``analysis.json`` whose largest
-  crystallite holds :data:`analysis.morphology.MIN_CRYSTAL_BODIES` bodies);
+  crystallite holds :data:`mesocrystal.analysis.morphology.MIN_CRYSTAL_BODIES` bodies);
 * the paper's observations for that condition (:data:`PAPER`);
 
 and lists the coefficients of :mod:`mesocrystal.model.conditions` that were calibrated, with

@@ -3,7 +3,7 @@
 * :func:`plot_timeseries`: the label of each analysed frame, the fraction of bodies in aggregates
   and in the largest aggregate, and the order parameters (solid fraction, Steinhardt and
   Lechner-Dellago q6, nematic order, layer amplitude) against time, with the classifier's
-  thresholds, from the JSON written by :func:`analysis.analyze_trajectory`;
+  thresholds, from the JSON written by :func:`mesocrystal.analysis.analyze_trajectory`;
 * :func:`plot_thermo`: potential energy per body and kinetic temperatures against time from the
   GSD logs (``log/mesocrystal/*``), the randomisation stage shaded;
 * :func:`plot_rdf`: radial distribution function g(r) of the body centres of the final frame
@@ -153,8 +153,8 @@ def plot_timeseries(
     Parameters
     ----------
     analysis_path : str or os.PathLike
-        JSON written by :func:`analysis.analyze_trajectory` (``timeseries`` rows with ``step``,
-        ``label`` and descriptors; ``thresholds``; final ``label`` and ``confidence``).
+        JSON written by :func:`mesocrystal.analysis.analyze_trajectory` (``timeseries`` rows with
+        ``step``, ``label`` and descriptors; ``thresholds``; final ``label`` and ``confidence``).
     out_path : str or os.PathLike
         PNG file to write (atomically).
     dt : float, optional

@@ -266,8 +266,9 @@ def render_final_frame(
     title : str, optional
         Heading of the whole-box picture.
     per_body : str or os.PathLike, optional
-        Per-body archive of :func:`analysis.analyze_trajectory` (``analysis.bodies.npz``);
-        used when it holds the last frame of this version of the trajectory.
+        Per-body archive of :func:`mesocrystal.analysis.analyze_trajectory`
+        (``analysis.bodies.npz``); used when it holds the last frame of this version of the
+        trajectory.
 
     Returns
     -------

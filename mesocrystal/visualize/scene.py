@@ -193,13 +193,14 @@ def membership(frame: gsd.hoomd.Frame, bodies: Bodies, stored: dict | None = Non
     bodies : Bodies
         Its bodies (:func:`bodies_from_frame`); results are mapped to their indices.
     stored : dict, optional
-        Per-body record of this frame written by :func:`analysis.analyze_trajectory`
-        (:func:`analysis.perbody.load_frame`); the frame is analysed only when it is None.
+        Per-body record of this frame written by :func:`mesocrystal.analysis.analyze_trajectory`
+        (:func:`mesocrystal.analysis.perbody.load_frame`); the frame is analysed only when it is
+        None.
 
     Returns
     -------
     Membership
-        Per-body results of :func:`analysis.compute_descriptors`.
+        Per-body results of :func:`mesocrystal.analysis.compute_descriptors`.
     """
     if stored is None:
         from mesocrystal import analysis
