@@ -62,8 +62,82 @@ def angmom_from_gsd(orientation: np.ndarray, angmom: np.ndarray) -> np.ndarray:
     return 0.5 * rowan.multiply(rowan.conjugate(orientation), angmom)[:, 1:]
 
 
+def frame_from_arrays(
+    box,
+    position: np.ndarray,
+    *,
+    step: int = 0,
+    types=("A0",),
+    typeid: np.ndarray | None = None,
+    type_shapes: list | None = None,
+    orientation: np.ndarray | None = None,
+    image: np.ndarray | None = None,
+    velocity: np.ndarray | None = None,
+    angmom: np.ndarray | None = None,
+    mass: np.ndarray | None = None,
+    moment_inertia: np.ndarray | None = None,
+    diameter: np.ndarray | None = None,
+    body: bool = True,
+    log: dict | None = None,
+) -> gsd.hoomd.Frame:
+    """A 3-D frame of the schema from per-body arrays: the one place frames are built.
+
+    Parameters
+    ----------
+    box : sequence of float
+        ``[Lx, Ly, Lz]`` or ``[Lx, Ly, Lz, xy, xz, yz]`` [nm].
+    position : numpy.ndarray, shape (N, 3)
+        Body centres [nm], stored as given (wrap them first).
+    step : int
+        Time step.
+    types : sequence of str
+        Type names.
+    typeid : numpy.ndarray, shape (N,), optional
+        Type of each body (default 0).
+    type_shapes : list of dict, optional
+        ``particles/type_shapes``, one entry per type.
+    orientation, image, velocity, angmom, mass, moment_inertia, diameter : numpy.ndarray, optional
+        Per-body arrays in the HOOMD schema's shapes and units; left at the GSD defaults when
+        omitted.
+    body : bool
+        Each particle is the centre of its own rigid body (``particles/body[i] = i``); False
+        marks free particles (``-1``).
+    log : dict, optional
+        Scalars to store under ``log/mesocrystal/<name>``.
+    """
+    n = len(position)
+    frame = gsd.hoomd.Frame()
+    frame.configuration.step = int(step)
+    frame.configuration.dimensions = 3
+    box = [float(x) for x in box]
+    frame.configuration.box = box + [0.0] * (6 - len(box))
+    frame.particles.N = n
+    frame.particles.types = list(types)
+    if type_shapes is not None:
+        frame.particles.type_shapes = list(type_shapes)
+    typeid = np.zeros(n) if typeid is None else np.asarray(typeid)
+    frame.particles.typeid = typeid.astype(np.uint32)
+    frame.particles.position = np.asarray(position).astype(np.float32)
+    optional = {
+        "orientation": (orientation, np.float32),
+        "image": (image, np.int32),
+        "velocity": (velocity, np.float32),
+        "angmom": (angmom, np.float32),
+        "mass": (mass, np.float32),
+        "moment_inertia": (moment_inertia, np.float32),
+        "diameter": (diameter, np.float32),
+    }
+    for name, (values, dtype) in optional.items():
+        if values is not None:
+            setattr(frame.particles, name, np.asarray(values).astype(dtype))
+    frame.particles.body = np.arange(n, dtype=np.int32) if body else np.full(n, -1, np.int32)
+    for key, value in (log or {}).items():
+        frame.log[LOG_PREFIX + key] = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    return frame
+
+
 def make_frame(model, state: BodyState, log: dict | None = None) -> gsd.hoomd.Frame:
-    """A GSD frame of the project's schema.
+    """A GSD frame of the simulation state (:func:`frame_from_arrays`).
 
     Parameters
     ----------
@@ -74,32 +148,23 @@ def make_frame(model, state: BodyState, log: dict | None = None) -> gsd.hoomd.Fr
     log : dict, optional
         Scalars to store under ``log/mesocrystal/<name>``.
     """
-    frame = gsd.hoomd.Frame()
-    frame.configuration.step = int(state.step)
-    frame.configuration.dimensions = 3
-    frame.configuration.box = [*map(float, state.box), 0.0, 0.0, 0.0]
-    n = state.N
-    frame.particles.N = n
-    frame.particles.types = model.type_names
-    frame.particles.type_shapes = [s.type_shape for s in model.shapes]
-    frame.particles.typeid = state.typeid.astype(np.uint32)
-    frame.particles.position = state.position.astype(np.float32)
-    frame.particles.image = state.image.astype(np.int32)
-    frame.particles.orientation = state.orientation.astype(np.float32)
-    frame.particles.velocity = state.velocity.astype(np.float32)
-    frame.particles.angmom = angmom_to_gsd(state.orientation, state.angmom).astype(np.float32)
     shapes = model.shapes
-    frame.particles.mass = np.array([s.mass for s in shapes])[state.typeid].astype(np.float32)
-    frame.particles.moment_inertia = np.array([s.moment_inertia for s in shapes])[
-        state.typeid
-    ].astype(np.float32)
-    frame.particles.diameter = np.array([s.circumsphere_diameter for s in shapes])[
-        state.typeid
-    ].astype(np.float32)
-    frame.particles.body = np.arange(n, dtype=np.int32)
-    for key, value in (log or {}).items():
-        frame.log[LOG_PREFIX + key] = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    return frame
+    return frame_from_arrays(
+        state.box,
+        state.position,
+        step=state.step,
+        types=model.type_names,
+        typeid=state.typeid,
+        type_shapes=[s.type_shape for s in shapes],
+        orientation=state.orientation,
+        image=state.image,
+        velocity=state.velocity,
+        angmom=angmom_to_gsd(state.orientation, state.angmom),
+        mass=np.array([s.mass for s in shapes])[state.typeid],
+        moment_inertia=np.array([s.moment_inertia for s in shapes])[state.typeid],
+        diameter=np.array([s.circumsphere_diameter for s in shapes])[state.typeid],
+        log=log,
+    )
 
 
 def state_from_frame(frame: gsd.hoomd.Frame) -> BodyState:

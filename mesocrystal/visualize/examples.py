@@ -72,26 +72,20 @@ def make_frame(
     pos = np.asarray(positions, dtype=np.float64)
     n = len(pos)
     image = np.floor((pos + 0.5 * box_length) / box_length).astype(np.int32)
-    wrapped = pos - image * box_length
     if orientations is None:
         orientations = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
-    frame = gsd.hoomd.Frame()
-    frame.configuration.step = int(step)
-    frame.configuration.dimensions = 3
-    frame.configuration.box = [box_length, box_length, box_length, 0.0, 0.0, 0.0]
-    frame.particles.N = n
-    frame.particles.types = ["A0"]
-    frame.particles.type_shapes = [shape]
-    frame.particles.typeid = np.zeros(n, dtype=np.uint32)
-    frame.particles.position = wrapped.astype(np.float32)
-    frame.particles.image = image
-    frame.particles.orientation = rowan.normalize(np.asarray(orientations)).astype(np.float32)
-    frame.particles.body = np.arange(n, dtype=np.int32)
-    frame.particles.diameter = np.full(n, _circumscribed_diameter(shape), dtype=np.float32)
-    frame.particles.mass = np.ones(n, dtype=np.float32)
-    for name, value in (log or {}).items():
-        frame.log[f"mesocrystal/{name}"] = np.array([value], dtype=np.float64)
-    return frame
+    return schema.frame_from_arrays(
+        [box_length] * 3,
+        pos - image * box_length,
+        step=step,
+        types=["A0"],
+        type_shapes=[shape],
+        orientation=rowan.normalize(np.asarray(orientations)),
+        image=image,
+        mass=np.ones(n),
+        diameter=np.full(n, _circumscribed_diameter(shape)),
+        log=log,
+    )
 
 
 def fcc_cluster(n_cells: int = 3, spacing: float = 4.3) -> np.ndarray:

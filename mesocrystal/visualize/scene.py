@@ -30,6 +30,8 @@ from matplotlib import colormaps
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from mesocrystal.analysis.io import BodySystem, load_bodies
+
 from . import style
 from .meshes import Mesh, mesh_from_shape
 
@@ -41,42 +43,18 @@ MIN_CLUSTER_SHOWN = 2
 
 
 @dataclasses.dataclass
-class Bodies:
-    """Body centres of one frame, ready to draw.
+class Bodies(BodySystem):
+    """The bodies of one frame as the analysis reads them, with the mesh of each type.
+
+    All attributes of :class:`~mesocrystal.analysis.io.BodySystem`, plus:
 
     Attributes
     ----------
-    positions : numpy.ndarray
-        ``(N, 3)`` centre positions [nm], wrapped into the box.
-    orientations : numpy.ndarray
-        ``(N, 4)`` unit quaternions (w, x, y, z), body frame to box frame.
-    typeid : numpy.ndarray
-        ``(N,)`` index into :attr:`meshes`.
     meshes : list of Mesh
-        Body-frame mesh of each type.
-    types : list of str
-        Type names.
-    particle_index : numpy.ndarray
-        ``(N,)`` index of each body among the frame's particles.
-    box : freud.box.Box
-        Periodic box [nm].
-    step : int
-        Time step of the frame.
+        Body-frame mesh of each type (indexed by ``typeid``).
     """
 
-    positions: np.ndarray
-    orientations: np.ndarray
-    typeid: np.ndarray
-    meshes: list
-    types: list
-    particle_index: np.ndarray
-    box: freud.box.Box
-    step: int
-
-    @property
-    def n(self) -> int:
-        """Number of bodies."""
-        return len(self.positions)
+    meshes: list = dataclasses.field(default_factory=list)
 
     def shape_names(self) -> str:
         """Plain-language description of the body shapes, e.g. ``"platelets"``."""
@@ -108,8 +86,6 @@ def bodies_from_frame(frame: gsd.hoomd.Frame) -> Bodies:
     mesocrystal.analysis.io.FrameError
         If the frame holds no bodies or cannot be analysed.
     """
-    from mesocrystal.analysis.io import load_bodies
-
     system = load_bodies(frame)
     p = frame.particles
     n_all = int(p.N)
@@ -122,16 +98,8 @@ def bodies_from_frame(frame: gsd.hoomd.Frame) -> Bodies:
         members = system.typeid == t
         d = float(np.median(diameters[members])) if np.any(members) else 1.0
         meshes.append(mesh_from_shape(spec, diameter=d))
-    return Bodies(
-        positions=system.positions,
-        orientations=system.orientations,
-        typeid=system.typeid,
-        meshes=meshes,
-        types=list(system.types),
-        particle_index=system.particle_index,
-        box=system.box,
-        step=system.step,
-    )
+    fields = {f.name: getattr(system, f.name) for f in dataclasses.fields(system)}
+    return Bodies(**fields, meshes=meshes)
 
 
 @dataclasses.dataclass
