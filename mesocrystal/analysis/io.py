@@ -54,7 +54,7 @@ class BodySystem:
         ``(N,)`` type index of each body.
     types : tuple of str
         Type names.
-    shapes : tuple of BodyShape
+    shapes : tuple of ConvexShape
         Shape of each type at reference scale.
     scale : numpy.ndarray
         ``(N,)`` factor by which each body's type shape is scaled (polydispersity within a type).
@@ -302,7 +302,7 @@ def _sizes(
 
     Returns
     -------
-    shapes : tuple of BodyShape
+    shapes : tuple of ConvexShape
     scale : numpy.ndarray
         ``(N,)`` factor by which each body's type shape is scaled.
     size_source : str
@@ -345,7 +345,7 @@ def system_from_arrays(
     positions: np.ndarray,
     diameters: np.ndarray | float = 1.0,
     orientations: np.ndarray | None = None,
-    shape: _shapes.BodyShape | None = None,
+    shape: _shapes.ConvexShape | None = None,
 ) -> BodySystem:
     """Build a :class:`BodySystem` from arrays (no GSD file needed).
 
@@ -359,7 +359,7 @@ def system_from_arrays(
         ``(N,)`` circumsphere diameters (nm), used when ``shape`` is ``None``.
     orientations : numpy.ndarray, optional
         ``(N, 4)`` quaternions; identity if omitted.
-    shape : BodyShape, optional
+    shape : ConvexShape, optional
         Common body shape of all particles.
     """
     if not isinstance(box, freud.box.Box):

@@ -38,8 +38,11 @@ AXIS_TOLERANCE = 1e-6
 
 
 @dataclasses.dataclass(frozen=True)
-class BodyShape:
-    """Convex body shape in its body frame.
+class ConvexShape:
+    """Convex body shape in its body frame, as the analysis sees it (contacts and sizes).
+
+    Built from ``particles/type_shapes`` (:func:`shape_from_spec`); the model's rigid body with
+    its interaction sites is :class:`mesocrystal.model.shapes.BodyShape`.
 
     Attributes
     ----------
@@ -113,10 +116,10 @@ class BodyShape:
             core = np.zeros(directions.shape[:-1])
         return core + self.rounding_radius
 
-    def scaled(self, factor: float) -> BodyShape:
+    def scaled(self, factor: float) -> ConvexShape:
         """Return the shape uniformly scaled by ``factor``."""
         f = float(factor)
-        return BodyShape(
+        return ConvexShape(
             kind=self.kind,
             vertices=None if self.vertices is None else self.vertices * f,
             semi_axes=None if self.semi_axes is None else self.semi_axes * f,
@@ -127,12 +130,12 @@ class BodyShape:
         )
 
 
-def sphere(diameter: float) -> BodyShape:
+def sphere(diameter: float) -> ConvexShape:
     """Sphere of the given diameter (nm)."""
     d = float(diameter)
     if not d > 0:
         raise ValueError(f"sphere diameter must be positive, got {d}")
-    return BodyShape(
+    return ConvexShape(
         kind="sphere",
         vertices=None,
         semi_axes=None,
@@ -162,7 +165,7 @@ def _unique_axes(normals: np.ndarray) -> np.ndarray:
     return n[~duplicate]
 
 
-def polyhedron(vertices: np.ndarray, rounding_radius: float = 0.0) -> BodyShape:
+def polyhedron(vertices: np.ndarray, rounding_radius: float = 0.0) -> ConvexShape:
     """Convex (sphero)polyhedron, or a rounded convex polygon if the vertices are coplanar.
 
     Parameters
@@ -214,7 +217,7 @@ def polyhedron(vertices: np.ndarray, rounding_radius: float = 0.0) -> BodyShape:
         length = 2.0 * np.abs(centred @ vt[0]).max()
         volume = math.pi * r**2 * length + 4.0 / 3.0 * math.pi * r**3
         axes = np.zeros((0, 3))
-    return BodyShape(
+    return ConvexShape(
         kind="polyhedron",
         vertices=v,
         semi_axes=None,
@@ -225,12 +228,12 @@ def polyhedron(vertices: np.ndarray, rounding_radius: float = 0.0) -> BodyShape:
     )
 
 
-def ellipsoid(a: float, b: float, c: float) -> BodyShape:
+def ellipsoid(a: float, b: float, c: float) -> ConvexShape:
     """Ellipsoid with semi-axes ``a``, ``b``, ``c`` (nm) along the body x, y, z axes."""
     semi = np.array([a, b, c], dtype=np.float64)
     if not np.all(semi > 0):
         raise ValueError("ellipsoid semi-axes must be positive")
-    return BodyShape(
+    return ConvexShape(
         kind="ellipsoid",
         vertices=None,
         semi_axes=semi,
@@ -241,7 +244,7 @@ def ellipsoid(a: float, b: float, c: float) -> BodyShape:
     )
 
 
-def shape_from_spec(spec: Mapping[str, Any] | None) -> BodyShape | None:
+def shape_from_spec(spec: Mapping[str, Any] | None) -> ConvexShape | None:
     """Build a shape from one entry of HOOMD ``particles/type_shapes``.
 
     Parameters
@@ -251,7 +254,7 @@ def shape_from_spec(spec: Mapping[str, Any] | None) -> BodyShape | None:
 
     Returns
     -------
-    BodyShape or None
+    ConvexShape or None
         ``None`` when the entry is empty or describes a shape that is not a 3-D convex body
         (e.g. 2-D polygons); callers then fall back to ``particles/diameter``.
     """
