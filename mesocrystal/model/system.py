@@ -30,7 +30,7 @@ from mesocrystal.model.population import (
 )
 from mesocrystal.model.reaction import Reaction
 from mesocrystal.model.shapes import BodyShape
-from mesocrystal.state import BodyState
+from mesocrystal.state import BodyState, minimum_image
 
 #: Regime thresholds for the pair thermodynamics of spheres (reported per job).
 #: Noro & Frenkel, J. Chem. Phys. 113, 2941 (2000): the metastable critical point of
@@ -253,8 +253,7 @@ class Model:
                 ok = True
                 if neigh:
                     neigh = np.asarray(neigh)
-                    d = pos[neigh] - p
-                    d -= box * np.round(d / box)
+                    d = minimum_image(pos[neigh] - p, box)
                     close = (d * d).sum(1) < (
                         radius[self.typeid[i]] + radius[self.typeid[neigh]]
                     ) ** 2

@@ -17,6 +17,7 @@ import numpy as np
 import rowan
 
 from mesocrystal import schema
+from mesocrystal.state import minimum_image, wrap
 
 #: Steric envelope of a 3.5 nm sphere with half a 0.75 nm shell on each side [nm].
 SPHERE_SHAPE = {"type": "Sphere", "diameter": 4.25}
@@ -71,12 +72,12 @@ def make_frame(
     """
     pos = np.asarray(positions, dtype=np.float64)
     n = len(pos)
-    image = np.floor((pos + 0.5 * box_length) / box_length).astype(np.int32)
+    wrapped, image = wrap(pos, box_length)
     if orientations is None:
         orientations = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
     return schema.frame_from_arrays(
         [box_length] * 3,
-        pos - image * box_length,
+        wrapped,
         step=step,
         types=["A0"],
         type_shapes=[shape],
@@ -167,8 +168,7 @@ def random_gas(
             break
         trial = rng.uniform(-0.5 * box_length, 0.5 * box_length, 3)
         if out or fixed:
-            d = np.asarray(fixed + out) - trial
-            d -= box_length * np.round(d / box_length)
+            d = minimum_image(np.asarray(fixed + out) - trial, box_length)
             if np.min(np.linalg.norm(d, axis=1)) < min_distance:
                 continue
         out.append(trial)
