@@ -254,6 +254,27 @@ def test_walltime_stops_early_and_finishes_next_time(project_dir, engine_name):
     assert steps == list(range(0, total, -(-total // 50))) + [total]
 
 
+def test_walltime_stop_checkpoints_the_newest_frame(project_dir, engine_name):
+    """With a checkpoint every fourth frame, a walltime stop still checkpoints the newest
+    frame: the trajectory and the restart file agree, so resuming drops no frame."""
+    project, job = make_job(project_dir, {**SMALL, "steps": 6_000})
+    workflow.initialize(job)
+    model, engine_cls = workflow.model_of(job), get_engine(engine_name)
+    result = simulate.run(
+        job.path,
+        model,
+        engine_cls,
+        frames=50,
+        checkpoint_every=4,
+        walltime=30.0,
+        margin=0.0,
+        clock=StepClock(),
+    )
+    assert result.status == "interrupted"
+    assert (len(frame_steps(job)) - 1) % 4 != 0  # the stop fell between two checkpoints
+    assert frame_steps(job)[-1] == result.step == workflow.checkpoint_step(job)
+
+
 def test_sigterm_checkpoints_and_stops(project_dir, engine_name):
     """SIGTERM (sent by schedulers before the time limit) stops the run with a checkpoint."""
     project, job = make_job(project_dir, {**SMALL, "steps": 6_000})
