@@ -1,4 +1,5 @@
-"""Entry point of ``python -m analysis``."""
+"""Entry point of ``python -m mesocrystal.analysis`` (``python -m analysis`` in the project
+directory runs the same :func:`~mesocrystal.analysis.cli.main`)."""
 
 import sys
 

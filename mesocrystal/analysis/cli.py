@@ -1,5 +1,8 @@
 """Command line: ``python -m analysis classify|timeseries PATH.gsd``.
 
+In the project directory (beside ``project.py``) the command is ``python -m analysis``;
+anywhere else it is ``python -m mesocrystal.analysis``.
+
 Examples
 --------
 .. code-block:: console
