@@ -110,7 +110,7 @@ def classify(job):
     workflow.classify(job)
 
 
-# -- pictures and plots for the dashboard (visualize/); CPU only ------------------------------
+# -- pictures and plots for the dashboard (mesocrystal/visualize/); CPU only ------------------
 @study
 @Project.pre(workflow.simulated)
 @Project.post(snapshot(visuals.rendered))

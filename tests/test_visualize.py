@@ -1,4 +1,5 @@
-"""Pictures, plots and the phase diagram of ``visualize/`` on configurations with known answers."""
+"""Pictures, plots and the phase diagram (``mesocrystal/visualize/``) on configurations with
+known answers."""
 
 from __future__ import annotations
 
