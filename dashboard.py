@@ -26,10 +26,9 @@ from flask import request, session
 from signac_dashboard import Dashboard
 from signac_dashboard.modules import DocumentList, FlowStatus, ImageViewer, StatepointList
 
-from visualize import jobs as products
-from visualize import paper_report
-from visualize.cards import ClassificationCard, PhaseDiagramTable, label_text
-from visualize.phase_diagram import REPLICA_KEYS, varying_keys
+from mesocrystal import products
+from mesocrystal.visualize.cards import ClassificationCard, PhaseDiagramTable, label_text
+from mesocrystal.visualize.phase_diagram import REPLICA_KEYS, varying_keys
 
 #: Environment variable that fixes the access token.
 TOKEN_ENV = "MESOCRYSTAL_DASHBOARD_TOKEN"
@@ -101,7 +100,7 @@ def modules() -> list:
             name="Evolution",
             **_in_order([products.TIMESERIES_PNG, products.THERMO_PNG, products.RDF_PNG]),
         ),
-        ImageViewer(name="AFM-like height maps", img_globs=[paper_report.AFM_PNG]),
+        ImageViewer(name="AFM-like height maps", img_globs=[products.AFM_PNG]),
         StatepointList(),
         FlowStatus(),
         ImageViewer(name="Movie", img_globs=[products.MOVIE_GIF], enabled=False),
@@ -115,7 +114,7 @@ def modules() -> list:
         ImageViewer(
             name="Paper report",
             context="ProjectContext",
-            img_globs=[paper_report.REPORT_PNG],
+            img_globs=[products.REPORT_PNG],
         ),
         DocumentList(context="ProjectContext", max_chars=160),
     ]

@@ -27,9 +27,9 @@ from flow import FlowProject, aggregator
 
 # mesocrystal.scheduler also registers the compute environment of generic SLURM clusters.
 from mesocrystal import scheduler, workflow
-from mesocrystal.workflow import snapshot
-from visualize import jobs as visuals
-from visualize import paper_report as report
+from mesocrystal.status_snapshot import snapshot
+from mesocrystal.visualize import jobs as visuals
+from mesocrystal.visualize import paper_report as report
 
 
 class Project(FlowProject):
@@ -110,7 +110,7 @@ def classify(job):
     workflow.classify(job)
 
 
-# -- pictures and plots for the dashboard (visualize/); CPU only ------------------------------
+# -- pictures and plots for the dashboard (mesocrystal/visualize/); CPU only ------------------
 @study
 @Project.pre(workflow.simulated)
 @Project.post(snapshot(visuals.rendered))
@@ -130,7 +130,7 @@ def animate(job):
 
 @study
 @Project.pre(workflow.simulated)
-@Project.pre(snapshot(visuals.analyzed))
+@Project.pre(workflow.analyzed)
 @Project.post(snapshot(visuals.plotted))
 @Project.operation(directives=CPU_STAGE)
 def plot(job):

@@ -34,8 +34,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from analysis import classify, compute_descriptors, system_from_arrays  # noqa: E402
-from analysis.shapes import polyhedron  # noqa: E402
+from mesocrystal.analysis import classify, compute_descriptors, system_from_arrays  # noqa: E402
+from mesocrystal.analysis.shapes import polyhedron  # noqa: E402
 
 D = 3.5
 LINDEMANN = 0.06

@@ -125,7 +125,7 @@ def remaining_walltime(
 
 
 def _study_setting(job, key: str):
-    from mesocrystal.workflow import project_document
+    from mesocrystal.status_snapshot import project_document
 
     return project_document(job).get(key)
 
@@ -484,7 +484,7 @@ def main(project_class, argv: list[str] | None = None) -> None:
       says what to check when it cannot be read (:func:`check_queue`);
     * a failure to read the queue later on ends the command with that line, not a traceback;
     * ``status`` and ``submit`` evaluate each condition once per job
-      (:func:`mesocrystal.workflow.take_snapshot`).
+      (:func:`mesocrystal.status_snapshot.take_snapshot`).
 
     Parameters
     ----------
@@ -508,9 +508,9 @@ def main(project_class, argv: list[str] | None = None) -> None:
         argv = run_arguments(argv, local_parallelism(engine))
     check_queue(argv)
     if command in ("status", "submit"):  # read-only: each condition once per job
-        from mesocrystal import workflow
+        from mesocrystal.status_snapshot import take_snapshot
 
-        workflow.take_snapshot()
+        take_snapshot()
     sys.argv[1:] = argv
     try:
         project_class().main()

@@ -22,18 +22,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import gsd.hoomd
 import numpy as np
 
 from mesocrystal import schema
+from mesocrystal.products import INIT_GSD, RESTART_GSD, RUN_LOCK, TRAJECTORY_GSD
 from mesocrystal.state import BodyState
 
 logger = logging.getLogger(__name__)
-
-INIT_FILE = "init.gsd"
-RESTART_FILE = "restart.gsd"
-TRAJECTORY_FILE = "trajectory.gsd"
-LOCK_FILE = ".run.lock"
 
 
 class AlreadyRunningError(RuntimeError):
@@ -46,7 +41,7 @@ def _exclusive(job_dir: Path, root: bool):
     if not root:
         yield
         return
-    with open(job_dir / LOCK_FILE, "w") as fh:
+    with open(job_dir / RUN_LOCK, "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as err:
@@ -147,24 +142,24 @@ class _StopFlag:
 def load_start_state(job_dir: Path, warnings: list) -> BodyState:
     """The state to (re)start from: the restart file; else the last trajectory frame (which
     also replaces the unusable restart file), with a warning; else the initial configuration."""
-    restart = job_dir / RESTART_FILE
+    restart = job_dir / RESTART_GSD
     if restart.exists():
         try:
             return schema.state_from_frame(schema.read_last_frame(restart))
-        except schema.CorruptFileError as err:
+        except schema.GSDReadError as err:
             warnings.append(f"restart file unusable, falling back to the trajectory: {err}")
             logger.warning(warnings[-1])
-    trajectory = job_dir / TRAJECTORY_FILE
+    trajectory = job_dir / TRAJECTORY_GSD
     if trajectory.exists():
         try:
             frame = schema.read_last_frame(trajectory)
             schema.write_atomic(restart, frame)  # repair the checkpoint from the frame
             return schema.state_from_frame(frame)
-        except schema.CorruptFileError as err:
+        except schema.GSDReadError as err:
             warnings.append(f"trajectory unusable, starting from the initial state: {err}")
             logger.warning(warnings[-1])
             trajectory.rename(trajectory.with_suffix(".gsd.corrupt"))
-    return schema.state_from_frame(schema.read_last_frame(job_dir / INIT_FILE))
+    return schema.state_from_frame(schema.read_last_frame(job_dir / INIT_GSD))
 
 
 def run(job_dir: str | os.PathLike, model, engine_cls, **kwargs) -> RunResult:
@@ -189,6 +184,10 @@ def _run(
     clock=time.monotonic,
 ) -> RunResult:
     """Run (or resume) the simulation of one job directory.
+
+    The stages: recover the start state from the files (:func:`_recover`), start the engine,
+    advance it frame by frame with output and checkpoints (:func:`_advance`, :class:`_Output`),
+    and read the step of the final checkpoint.
 
     Parameters
     ----------
@@ -225,134 +224,215 @@ def _run(
     period = max(1, math.ceil(total / max(1, frames)))
     warnings: list[str] = []
 
-    trajectory = job_dir / TRAJECTORY_FILE
-    steps_on_disk = np.zeros(0, dtype=np.int64)
-    state = None
+    state, steps_on_disk = None, np.zeros(0, dtype=np.int64)
     if ranks.root:
-        state = load_start_state(job_dir, warnings)
-        dropped = schema.truncate_trajectory(trajectory, state.step)
-        if dropped:
-            say(f"dropped {dropped} trajectory frame(s) written after the last checkpoint")
-        steps_on_disk = schema.trajectory_steps(trajectory)
-        expected = len(range(0, state.step + 1, period)) + (state.step % period != 0)
-        if state.step > 0 and len(steps_on_disk) < expected:
-            warnings.append(
-                f"trajectory has {len(steps_on_disk)} frames up to step {state.step}, "
-                f"expected {expected}: frames were lost from a truncated file"
-            )
-            logger.warning(warnings[-1])
+        state, steps_on_disk = _recover(job_dir, period, say, warnings)
     state, steps_on_disk = ranks.bcast((state, steps_on_disk))
 
-    start_step = state.step
     engine = engine_cls.for_model(model)(model, state, _segment_seed(params.seed, state.step))
-    reaction = model.reaction
-    typeid = np.asarray(state.typeid, dtype=np.int64).copy()
-    masses = np.array([s.mass for s in model.shapes])
-    inertias = np.array([s.moment_inertia for s in model.shapes])
-    tps = 0.0
-    n_frames = len(steps_on_disk)
+    budget = None if walltime is None else walltime - margin
     try:
-        opened = gsd.hoomd.open(trajectory, "a") if ranks.root else contextlib.nullcontext()
+        trajectory = job_dir / TRAJECTORY_GSD
+        opened = schema.open_for_append(trajectory) if ranks.root else contextlib.nullcontext()
         with opened as traj, _StopFlag() as stop:
-            last_frame = None
-
-            def write_frame(st: BodyState, last_tps: float, checkpoint: bool) -> None:
-                nonlocal n_frames, last_frame
-                t_tr, t_rot = kinetic_temperatures(st, masses[st.typeid], inertias[st.typeid])
-                pe = engine.potential_energy()
-                log = {
-                    "potential_energy": pe,
-                    "potential_energy_per_body_kT": pe / st.N / model.kT,
-                    "kinetic_temperature_translational": t_tr,
-                    "kinetic_temperature_rotational": t_rot,
-                    "kT": model.kT,
-                    "stage": 0.0 if st.step < params.randomize_steps else 1.0,
-                    "tps": last_tps,
-                }
-                if reaction is not None:
-                    log["conversion"] = reaction.converted_fraction(st.typeid)
-                    log["reaction_time_tau"] = reaction.time(st.step)
-                n_frames += 1
-                if not ranks.root:
-                    return
-                frame = schema.make_frame(model, st, log)
-                traj.append(frame)
-                traj.flush()
-                last_frame = frame
-                if checkpoint:
-                    schema.write_atomic(job_dir / RESTART_FILE, frame)
-
-            if n_frames == 0:
-                write_frame(engine.state(), 0.0, True)
-            step = state.step
-            since_checkpoint = 0
-            last_report, last_step = clock(), step
-            while step < total:
-                next_frame = (step // period + 1) * period
-                stop_at = min(next_frame, total)
-                if step < params.randomize_steps:
-                    stop_at = min(stop_at, params.randomize_steps)
-                if reaction is not None:
-                    stop_at = min(stop_at, reaction.next_draw_step(step))
-                engine.set_attraction(step >= params.randomize_steps)
-                elapsed = clock() - t_start
-                chunk_estimate = (stop_at - step) / tps if tps > 0 else 0.0
-                out_of_time = walltime is not None and elapsed + chunk_estimate > walltime - margin
-                if ranks.bcast(out_of_time):
-                    break
-                t0 = clock()
-                engine.run(stop_at - step)
-                tps = (stop_at - step) / max(clock() - t0, 1e-9)
-                step = stop_at
-                if reaction is not None and reaction.is_draw_step(step):
-                    index, new_type = reaction.draw(typeid, step)
-                    typeid[index] = new_type
-                    engine.set_types(index, new_type)
-                if step % period == 0 or step == total:
-                    since_checkpoint += 1
-                    checkpoint = since_checkpoint >= checkpoint_every or step == total
-                    write_frame(engine.state(), tps, checkpoint)
-                    if checkpoint:
-                        since_checkpoint = 0
-                    now = clock()
-                    if (
-                        step == total
-                        or now - last_report > 30.0
-                        or (10 * step // total > 10 * last_step // total)
-                    ):
-                        eta = (total - step) / tps if tps > 0 else float("nan")
-                        converted = (
-                            f", {100.0 * reaction.converted_fraction(typeid):.0f} % converted"
-                            if reaction is not None
-                            else ""
-                        )
-                        say(
-                            f"step {step}/{total} ({100.0 * step / total:.0f} %), "
-                            f"{tps:.0f} steps/s, ETA {eta:.0f} s{converted}"
-                        )
-                        last_report, last_step = now, step
-                received = ranks.bcast(stop.signal)
-                if received is not None:
-                    say(f"received signal {received}: checkpointing and stopping")
-                    break
-            if since_checkpoint and ranks.root:
-                # Frames since the last checkpoint: checkpoint the newest one so the
-                # trajectory and the restart file agree.
-                schema.write_atomic(job_dir / RESTART_FILE, last_frame)
+            output = _Output(job_dir, model, engine, traj, ranks, len(steps_on_disk))
+            if output.n_frames == 0:
+                output.write(engine.state(), 0.0, checkpoint=True)
+            tps = _advance(
+                engine,
+                model,
+                state,
+                _Schedule(period, checkpoint_every, clock, t_start, budget),
+                output,
+                ranks,
+                stop,
+                say,
+            )
+            output.checkpoint_newest()
         info = engine.info
     finally:
         engine.close()
     final_step = None
     if ranks.root:
-        final_step = schema.state_from_frame(schema.read_last_frame(job_dir / RESTART_FILE)).step
+        final_step = schema.state_from_frame(schema.read_last_frame(job_dir / RESTART_GSD)).step
     final_step = ranks.bcast(final_step)
     return RunResult(
         status="complete" if final_step >= total else "interrupted",
         step=final_step,
-        start_step=start_step,
+        start_step=state.step,
         total_steps=total,
-        frames=n_frames,
+        frames=output.n_frames,
         tps=tps,
         engine=info,
         warnings=warnings,
     )
+
+
+def _recover(job_dir: Path, period: int, say, warnings: list) -> tuple[BodyState, np.ndarray]:
+    """Start state and the steps of the frames on disk (rank 0).
+
+    Frames written after the start state (after a kill between checkpoints) are dropped, and
+    frames lost from a truncated trajectory are reported in ``warnings``.
+    """
+    trajectory = job_dir / TRAJECTORY_GSD
+    state = load_start_state(job_dir, warnings)
+    dropped = schema.truncate_trajectory(trajectory, state.step)
+    if dropped:
+        say(f"dropped {dropped} trajectory frame(s) written after the last checkpoint")
+    steps_on_disk = schema.trajectory_steps(trajectory)
+    expected = len(range(0, state.step + 1, period)) + (state.step % period != 0)
+    if state.step > 0 and len(steps_on_disk) < expected:
+        warnings.append(
+            f"trajectory has {len(steps_on_disk)} frames up to step {state.step}, "
+            f"expected {expected}: frames were lost from a truncated file"
+        )
+        logger.warning(warnings[-1])
+    return state, steps_on_disk
+
+
+class _Output:
+    """Trajectory frames and checkpoints of a run: every rank counts, rank 0 writes.
+
+    Each frame logs the potential energy, the kinetic temperatures, the stage and the steps per
+    second (``log/mesocrystal/*``) and, with a reaction, the converted fraction and the
+    reaction time.
+    """
+
+    def __init__(self, job_dir: Path, model, engine, traj, ranks: _Ranks, n_frames: int):
+        self.job_dir = job_dir
+        self.model = model
+        self.engine = engine
+        self.traj = traj
+        self.ranks = ranks
+        self.n_frames = n_frames
+        self.since_checkpoint = 0
+        self.last_frame = None
+        self.masses = np.array([s.mass for s in model.shapes])
+        self.inertias = np.array([s.moment_inertia for s in model.shapes])
+
+    def log(self, st: BodyState, tps: float) -> dict:
+        """The logged scalars of a frame of state ``st``."""
+        model = self.model
+        t_tr, t_rot = kinetic_temperatures(st, self.masses[st.typeid], self.inertias[st.typeid])
+        pe = self.engine.potential_energy()
+        log = {
+            "potential_energy": pe,
+            "potential_energy_per_body_kT": pe / st.N / model.kT,
+            "kinetic_temperature_translational": t_tr,
+            "kinetic_temperature_rotational": t_rot,
+            "kT": model.kT,
+            "stage": 0.0 if st.step < model.params.randomize_steps else 1.0,
+            "tps": tps,
+        }
+        if model.reaction is not None:
+            log["conversion"] = model.reaction.converted_fraction(st.typeid)
+            log["reaction_time_tau"] = model.reaction.time(st.step)
+        return log
+
+    def write(self, st: BodyState, tps: float, checkpoint: bool) -> None:
+        """Append a frame of state ``st``; also write it to the restart file if ``checkpoint``."""
+        log = self.log(st, tps)
+        self.n_frames += 1
+        self.since_checkpoint = 0 if checkpoint else self.since_checkpoint + 1
+        if not self.ranks.root:
+            return
+        frame = schema.make_frame(self.model, st, log)
+        self.traj.append(frame)
+        self.traj.flush()
+        self.last_frame = frame
+        if checkpoint:
+            schema.write_atomic(self.job_dir / RESTART_GSD, frame)
+
+    def checkpoint_newest(self) -> None:
+        """Checkpoint the newest frame if frames came after the last checkpoint, so that the
+        trajectory and the restart file agree."""
+        if self.since_checkpoint and self.ranks.root:
+            schema.write_atomic(self.job_dir / RESTART_GSD, self.last_frame)
+        self.since_checkpoint = 0
+
+
+@dataclass
+class _Schedule:
+    """When a run writes frames and checkpoints, and how long it may run."""
+
+    period: int  # steps between frames
+    checkpoint_every: int  # frames between checkpoints
+    clock: object  # returns the time [s]
+    t_start: float  # clock() at the start of the call
+    budget: float | None  # seconds the call may run (walltime minus margin), None: unlimited
+
+    def out_of_time(self, seconds_ahead: float) -> bool:
+        """Whether the next ``seconds_ahead`` would overrun the budget."""
+        elapsed = self.clock() - self.t_start
+        return self.budget is not None and elapsed + seconds_ahead > self.budget
+
+
+def _advance(engine, model, state: BodyState, plan: _Schedule, output, ranks, stop, say) -> float:
+    """Run the engine from ``state`` to the end of the run, or until the walltime or a signal.
+
+    Segments end at frames, at the end of the randomisation (the attraction is switched on)
+    and at the reaction's draws (bodies change type). Returns the steps per second of the last
+    segment.
+    """
+    params, reaction = model.params, model.reaction
+    total = total_steps(params)
+    step, period, clock = state.step, plan.period, plan.clock
+    typeid = np.asarray(state.typeid, dtype=np.int64).copy()
+    tps = 0.0
+    report = _Progress(say, clock, step, total, reaction)
+    while step < total:
+        stop_at = min((step // period + 1) * period, total)
+        if step < params.randomize_steps:
+            stop_at = min(stop_at, params.randomize_steps)
+        if reaction is not None:
+            stop_at = min(stop_at, reaction.next_draw_step(step))
+        engine.set_attraction(step >= params.randomize_steps)
+        chunk_estimate = (stop_at - step) / tps if tps > 0 else 0.0
+        if ranks.bcast(plan.out_of_time(chunk_estimate)):
+            break
+        t0 = clock()
+        engine.run(stop_at - step)
+        tps = (stop_at - step) / max(clock() - t0, 1e-9)
+        step = stop_at
+        if reaction is not None and reaction.is_draw_step(step):
+            index, new_type = reaction.draw(typeid, step)
+            typeid[index] = new_type
+            engine.set_types(index, new_type)
+        if step % period == 0 or step == total:
+            checkpoint = output.since_checkpoint + 1 >= plan.checkpoint_every or step == total
+            output.write(engine.state(), tps, checkpoint)
+            report.frame(step, tps, typeid)
+        received = ranks.bcast(stop.signal)
+        if received is not None:
+            say(f"received signal {received}: checkpointing and stopping")
+            break
+    return tps
+
+
+class _Progress:
+    """One line of progress (step, percent, steps per second, ETA) every 10 % of the run or
+    30 s, and at the end."""
+
+    def __init__(self, say, clock, step: int, total: int, reaction):
+        self.say, self.clock, self.total, self.reaction = say, clock, total, reaction
+        self.last_report, self.last_step = clock(), step
+
+    def frame(self, step: int, tps: float, typeid: np.ndarray) -> None:
+        now, total = self.clock(), self.total
+        if not (
+            step == total
+            or now - self.last_report > 30.0
+            or (10 * step // total > 10 * self.last_step // total)
+        ):
+            return
+        eta = (total - step) / tps if tps > 0 else float("nan")
+        converted = (
+            f", {100.0 * self.reaction.converted_fraction(typeid):.0f} % converted"
+            if self.reaction is not None
+            else ""
+        )
+        self.say(
+            f"step {step}/{total} ({100.0 * step / total:.0f} %), "
+            f"{tps:.0f} steps/s, ETA {eta:.0f} s{converted}"
+        )
+        self.last_report, self.last_step = now, step

@@ -7,6 +7,37 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def wrap(position: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions wrapped into the box ``[-L/2, L/2)`` and their periodic images.
+
+    The project's boxes are rectangular (edge lengths ``box``); this is the one place positions
+    are wrapped, in float64 (freud's :meth:`freud.box.Box.wrap` works in float32, too coarse
+    for the simulation state).
+
+    Parameters
+    ----------
+    position : numpy.ndarray, shape (..., 3)
+        Positions [nm].
+    box : numpy.ndarray, shape (3,) or float
+        Box edge lengths [nm].
+
+    Returns
+    -------
+    wrapped : numpy.ndarray, shape (..., 3)
+        Positions in the box [nm].
+    image : numpy.ndarray, shape (..., 3), int
+        Periodic images: ``position = wrapped + image * box``.
+    """
+    image = np.floor((position + 0.5 * box) / box).astype(np.int64)
+    return position - image * box, image
+
+
+def minimum_image(delta: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Separation vectors ``delta`` [nm] replaced by their nearest periodic image (in place)."""
+    delta -= box * np.round(delta / box)
+    return delta
+
+
 @dataclass
 class BodyState:
     """Positions, orientations and momenta of N rigid bodies in a cubic periodic box.
@@ -51,6 +82,5 @@ class BodyState:
 
     def wrap(self) -> None:
         """Wrap positions into the box, updating the image counters (in place)."""
-        shift = np.floor((self.position + 0.5 * self.box) / self.box).astype(np.int64)
-        self.position = self.position - shift * self.box
+        self.position, shift = wrap(self.position, self.box)
         self.image = self.image + shift

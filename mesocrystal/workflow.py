@@ -1,18 +1,10 @@
 """The functions behind the operations of ``project.py``, one per operation, plus the
 conditions and labels that read the products on disk.
 
-Every product is a file in the job directory:
-
-=====================  ===========================================================
-``init.gsd``           initial configuration (step 0), written by :func:`initialize`
-``trajectory.gsd``     frames of the run (schema: ``docs/gsd_schema.md``)
-``restart.gsd``        latest checkpoint; the run is complete when its step reaches
-                       ``randomize_steps + steps``
-``analysis.json``      descriptors and labels of the final frame and a time series,
-                       written by :func:`analyze`
-job document           ``classification``: label, confidence and key descriptors,
-                       written by :func:`classify`
-=====================  ===========================================================
+Every product is a file in the job directory (named in :mod:`mesocrystal.products`):
+``init.gsd`` (:func:`initialize`), ``trajectory.gsd`` and ``restart.gsd`` (:func:`assemble`),
+``analysis.json`` (:func:`analyze`), and the classification in the job document
+(:func:`classify`).
 """
 
 from __future__ import annotations
@@ -26,20 +18,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import gsd.fl
-
-from mesocrystal import schema, simulate
+from mesocrystal import products, schema, simulate
 from mesocrystal.engines import get_engine
+from mesocrystal.files import atomic_output
+from mesocrystal.status_snapshot import snapshot
 
 if TYPE_CHECKING:
     from mesocrystal.model.system import Model
 
 logger = logging.getLogger(__name__)
-
-
-#: Directory (under the project root) where pair tables are cached by content hash, so
-#: replicas of a state point compute their single-particle potentials once.
-TABLE_CACHE = "pair_tables"
 
 
 def model_of(job) -> Model:
@@ -51,7 +38,7 @@ def model_of(job) -> Model:
     cache = None
     project = getattr(job, "project", None)
     if project is not None:
-        cache = os.path.join(project.path, TABLE_CACHE)
+        cache = os.path.join(project.path, products.PAIR_TABLES)
     return build_model(resolve(job.cached_statepoint), table_cache=cache)
 
 
@@ -70,14 +57,11 @@ def reaction_record(job, model: Model) -> dict | None:
         "diffusion_time_tau": float(p.reaction["diffusion_time_tau"]),
         "conversion": [],
     }
-    path = _path(job, simulate.TRAJECTORY_FILE)
+    path = _path(job, products.TRAJECTORY_GSD)
     if path.exists():
-        import gsd.hoomd
-
-        prefix = "log/" + schema.LOG_PREFIX
-        log = gsd.hoomd.read_log(path, scalar_only=True)
-        t = log.get(prefix + "reaction_time_tau")
-        x = log.get(prefix + "conversion")
+        log = schema.read_log(path)
+        t = log.get("reaction_time_tau")
+        x = log.get("conversion")
         if t is not None and x is not None:
             record["conversion"] = [[float(a), float(b)] for a, b in zip(t, x)]
     return record
@@ -134,7 +118,7 @@ def initialize(job) -> None:
         report["regime"],
     )
     state = model.initial_state()
-    schema.write_atomic(_path(job, simulate.INIT_FILE), schema.make_frame(model, state))
+    schema.write_atomic(_path(job, products.INIT_GSD), schema.make_frame(model, state))
 
 
 def assemble(
@@ -196,7 +180,6 @@ def assemble(
     return result
 
 
-ANALYSIS_FILE = "analysis.json"
 #: Descriptors copied into the job document next to the label.
 KEY_DESCRIPTORS = (
     "aggregated_fraction",
@@ -213,22 +196,22 @@ KEY_DESCRIPTORS = (
 def analyze(job, stride: int = 5) -> dict:
     """Classify the final frame and every ``stride``-th frame; write ``analysis.json``.
 
-    Uses :func:`analysis.analyze_trajectory`, which reads only the GSD file.
+    Uses :func:`mesocrystal.analysis.analyze_trajectory`, which reads only the GSD file.
     """
-    import analysis
+    from mesocrystal import analysis
 
     return analysis.analyze_trajectory(
-        job.fn(simulate.TRAJECTORY_FILE), job.fn(ANALYSIS_FILE), stride=stride
+        job.fn(products.TRAJECTORY_GSD), job.fn(products.ANALYSIS_JSON), stride=stride
     )
 
 
 def classify(job) -> dict:
     """Store the label, confidence and key descriptors in ``job.doc["classification"]``."""
-    mtime_ns = os.stat(job.fn(ANALYSIS_FILE)).st_mtime_ns
-    with open(job.fn(ANALYSIS_FILE)) as f:
+    mtime_ns = os.stat(job.fn(products.ANALYSIS_JSON)).st_mtime_ns
+    with open(job.fn(products.ANALYSIS_JSON)) as f:
         result = json.load(f)
     descriptors = result.get("descriptors", {})
-    job.doc["classification"] = {
+    job.doc[products.CLASSIFICATION_KEY] = {
         "analysis_mtime_ns": mtime_ns,
         "label": result["label"],
         "confidence": result["confidence"],
@@ -237,73 +220,16 @@ def classify(job) -> dict:
         "first_occurrence": result.get("first_occurrence"),
         "descriptors": {k: descriptors.get(k) for k in KEY_DESCRIPTORS if k in descriptors},
     }
-    return job.doc["classification"]
+    return job.doc[products.CLASSIFICATION_KEY]
 
 
 # -- conditions and labels (products on disk) ---------------------------------------------------
-_snapshot: dict | None = None
-
-
-def take_snapshot() -> None:
-    """Evaluate every condition and label once per job from now on (for read-only commands).
-
-    ``status`` and ``submit`` ask the same condition of a job many times (once per operation
-    and group that uses it) while nothing changes on disk; ``project.py`` calls this for them.
-    Never for ``run``, where an operation changes what its successors see.
-    """
-    global _snapshot
-    _snapshot = {}
-
-
-def snapshot(func):
-    """Decorator: within a :func:`take_snapshot`, ``func(*jobs)`` is evaluated once."""
-
-    @functools.wraps(func)
-    def wrapper(*jobs):
-        if _snapshot is None:
-            return func(*jobs)
-        key = (func, *(job.id for job in jobs))
-        try:
-            return _snapshot[key]
-        except KeyError:
-            value = _snapshot[key] = func(*jobs)
-            return value
-
-    return wrapper
-
-
-def project_document(job) -> dict:
-    """The project document of a job's study as a plain dict (read once in a snapshot)."""
-    if _snapshot is None:
-        return job.project.doc()
-    key = ("project document", job.project.path)
-    if key not in _snapshot:
-        _snapshot[key] = job.project.doc()
-    return _snapshot[key]
 
 
 @snapshot
 def initialized(job) -> bool:
     """``init.gsd`` exists."""
-    return job.isfile(simulate.INIT_FILE)
-
-
-CHECKPOINT_STEPS_FILE = ".checkpoint_steps.json"
-"""Cache of checkpoint steps in the project directory (a cache only: safe to delete)."""
-
-
-def read_checkpoint_step(path: str | os.PathLike) -> int | None:
-    """Step of the last frame of a GSD file, reading that one chunk (None if unreadable)."""
-    try:
-        with gsd.fl.open(os.fspath(path), "r") as f:
-            last = f.nframes - 1
-            if last < 0:
-                return None
-            if not f.chunk_exists(last, "configuration/step"):
-                return 0  # the GSD HOOMD schema's default step
-            return int(f.read_chunk(last, "configuration/step")[0])
-    except (OSError, RuntimeError, ValueError, KeyError):
-        return None
+    return job.isfile(products.INIT_GSD)
 
 
 class _CheckpointSteps:
@@ -312,7 +238,7 @@ class _CheckpointSteps:
     ``status`` asks several conditions per job, and a new command would read every restart
     file again: at 100,000 jobs that is most of its time. The restart file is replaced, never
     modified in place, so its version identifies its step. The steps are kept in memory and,
-    between commands, in :data:`CHECKPOINT_STEPS_FILE` (written atomically at exit when new
+    between commands, in :data:`products.CHECKPOINT_STEPS_JSON` (written atomically at exit when new
     steps were read; concurrent writers only lose cache entries).
     """
 
@@ -325,7 +251,7 @@ class _CheckpointSteps:
     def _load(self, root: str) -> None:
         self._loaded.add(root)
         try:
-            with open(os.path.join(root, CHECKPOINT_STEPS_FILE)) as f:
+            with open(os.path.join(root, products.CHECKPOINT_STEPS_JSON)) as f:
                 data = json.load(f)
         except (OSError, ValueError):
             return
@@ -334,7 +260,7 @@ class _CheckpointSteps:
                 self._steps.setdefault(os.path.join(root, key), value)
 
     def step(self, job) -> int | None:
-        path = job.fn(simulate.RESTART_FILE)
+        path = job.fn(products.RESTART_GSD)
         try:
             st = os.stat(path)
         except FileNotFoundError:
@@ -345,7 +271,7 @@ class _CheckpointSteps:
         entry = self._steps.get(path)
         if entry is not None and entry[0] == st.st_mtime_ns and entry[1] == st.st_size:
             return entry[2]
-        step = read_checkpoint_step(path)
+        step = schema.last_step(path)
         self._steps[path] = [st.st_mtime_ns, st.st_size, step]
         if step is not None:
             self._dirty.add(root)
@@ -363,15 +289,11 @@ class _CheckpointSteps:
                 for path, entry in self._steps.items()
                 if path.startswith(prefix) and entry[2] is not None
             }
-            target = os.path.join(root, CHECKPOINT_STEPS_FILE)
-            tmp = f"{target}.{os.getpid()}.tmp"
-            try:
-                with open(tmp, "w") as f:
-                    json.dump(data, f, separators=(",", ":"))
-                os.replace(tmp, target)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+            with (
+                contextlib.suppress(OSError),
+                atomic_output(os.path.join(root, products.CHECKPOINT_STEPS_JSON)) as tmp,
+            ):
+                tmp.write_text(json.dumps(data, separators=(",", ":")))
         self._dirty.clear()
 
 
@@ -382,7 +304,7 @@ def checkpoint_step(job) -> int | None:
     """Step of the latest checkpoint, or None when there is none (or it is unreadable).
 
     Cached per file version (modification time, size) in memory and in the project's
-    :data:`CHECKPOINT_STEPS_FILE`, so that ``status`` needs one ``stat`` per job.
+    :data:`products.CHECKPOINT_STEPS_JSON`, so that ``status`` needs one ``stat`` per job.
     """
     return _checkpoint_steps.step(job)
 
@@ -402,12 +324,8 @@ def simulated(job) -> bool:
 
 @snapshot
 def analyzed(job) -> bool:
-    """``analysis.json`` exists and is newer than the trajectory."""
-    if not (job.isfile(ANALYSIS_FILE) and job.isfile(simulate.TRAJECTORY_FILE)):
-        return False
-    return os.path.getmtime(job.fn(ANALYSIS_FILE)) >= os.path.getmtime(
-        job.fn(simulate.TRAJECTORY_FILE)
-    )
+    """``analysis.json`` exists and is not older than the trajectory."""
+    return products.fresh(job, (products.ANALYSIS_JSON,), (products.TRAJECTORY_GSD,))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -425,7 +343,7 @@ def classified(job) -> bool:
     the file was copied) is compared by the analysed step instead.
     """
     try:
-        st = os.stat(job.fn(ANALYSIS_FILE))
+        st = os.stat(job.fn(products.ANALYSIS_JSON))
     except FileNotFoundError:
         return False
     classification = _classification(job)
@@ -434,7 +352,7 @@ def classified(job) -> bool:
     if classification.get("analysis_mtime_ns") == st.st_mtime_ns:
         return True
     return classification.get("step") == _analysis_step(
-        job.fn(ANALYSIS_FILE), st.st_mtime_ns, st.st_size
+        job.fn(products.ANALYSIS_JSON), st.st_mtime_ns, st.st_size
     )
 
 
@@ -446,7 +364,7 @@ def all_labelled(*jobs) -> bool:
 
 @snapshot
 def _classification(job) -> dict | None:
-    return job.doc.get("classification")
+    return job.doc.get(products.CLASSIFICATION_KEY)
 
 
 @snapshot

@@ -28,7 +28,8 @@ import numpy as np
 import rowan
 from scipy import optimize
 
-from analysis.shapes import polyhedron
+from mesocrystal.analysis.shapes import polyhedron
+from mesocrystal.schema import frame_from_arrays
 
 #: Sphere diameter (nm) of the reference structures (AgAu@PET cores, seed paper).
 SPHERE_D = 3.5
@@ -64,21 +65,17 @@ def make_frame(
 ) -> gsd.hoomd.Frame:
     """HOOMD-schema frame of rigid-body centres (or free particles if not ``body_centres``)."""
     n = len(positions)
-    frame = gsd.hoomd.Frame()
-    frame.configuration.box = [box.Lx, box.Ly, box.Lz, box.xy, box.xz, box.yz]
-    frame.configuration.step = 1000
-    frame.particles.N = n
-    frame.particles.types = types or ["A0"]
-    frame.particles.typeid = np.zeros(n, np.uint32) if typeid is None else typeid
-    frame.particles.position = box.wrap(np.asarray(positions, np.float64)).astype(np.float32)
-    if diameters is not None:
-        frame.particles.diameter = np.broadcast_to(np.asarray(diameters, np.float32), (n,)).copy()
-    if orientations is not None:
-        frame.particles.orientation = np.asarray(orientations, np.float32)
-    frame.particles.body = np.arange(n, dtype=np.int32) if body_centres else np.full(n, -1)
-    if type_shapes is not None:
-        frame.particles.type_shapes = type_shapes
-    return frame
+    return frame_from_arrays(
+        [box.Lx, box.Ly, box.Lz, box.xy, box.xz, box.yz],
+        box.wrap(np.asarray(positions, np.float64)),
+        step=1000,
+        types=types or ["A0"],
+        typeid=typeid,
+        type_shapes=type_shapes,
+        orientation=orientations,
+        diameter=None if diameters is None else np.broadcast_to(np.asarray(diameters), (n,)),
+        body=body_centres,
+    )
 
 
 def sphere_shapes(d: float = SPHERE_D) -> list:

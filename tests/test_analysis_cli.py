@@ -16,9 +16,14 @@ import gsd.hoomd
 import numpy as np
 import pytest
 
-import analysis
-from analysis import GSDReadError, analyze_trajectory, classify_file, classify_trajectory
-from analysis.cli import main
+from mesocrystal import analysis
+from mesocrystal.analysis import (
+    GSDReadError,
+    analyze_trajectory,
+    classify_file,
+    classify_trajectory,
+)
+from mesocrystal.analysis.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -98,8 +103,8 @@ def test_analyze_trajectory_writes_json_atomically(nucleation_gsd, tmp_path):
 def test_per_body_results_are_stored_and_reused(nucleation_gsd, tmp_path, monkeypatch):
     import shutil
 
-    from analysis import perbody
-    from visualize import render
+    from mesocrystal.analysis import perbody
+    from mesocrystal.visualize import movie, render, scene
 
     gsd_path = shutil.copy(nucleation_gsd, tmp_path / "trajectory.gsd")
     out = tmp_path / "analysis.json"
@@ -122,13 +127,13 @@ def test_per_body_results_are_stored_and_reused(nucleation_gsd, tmp_path, monkey
         raise AssertionError("frame analysed again")
 
     monkeypatch.setattr(analysis, "compute_descriptors", no_analysis)
-    bodies = render.bodies_from_frame(frame)
-    member = render.membership(frame, bodies, stored)
+    bodies = scene.bodies_from_frame(frame)
+    member = scene.membership(frame, bodies, stored)
     assert member.n_aggregates == 1 and len(member.bonds) == np.count_nonzero(
         per.network.i < per.network.j
     )
     render.render_final_frame(gsd_path, tmp_path / "s.png", tmp_path / "a.png", per_body=npz)
-    render.render_movie(gsd_path, tmp_path / "m.gif", per_body=npz)
+    movie.render_movie(gsd_path, tmp_path / "m.gif", per_body=npz)
     monkeypatch.undo()
 
     # a changed trajectory makes the archive stale; a truncated archive is ignored

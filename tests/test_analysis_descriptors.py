@@ -16,13 +16,14 @@ import numpy as np
 import pytest
 import rowan
 
-from analysis import compute_descriptors, load_bodies, system_from_arrays
-from analysis import shapes as sh
-from analysis.aggregation import contact_network, pair_gaps
-from analysis.bondorder import solid_bond_counts
-from analysis.io import FrameError, frame_indices
-from analysis.layering import density_wave_amplitude
-from analysis.packing import delaunay_tessellation
+from mesocrystal.analysis import compute_descriptors, load_bodies, system_from_arrays
+from mesocrystal.analysis import shapes as sh
+from mesocrystal.analysis.aggregation import contact_network, pair_gaps
+from mesocrystal.analysis.bondorder import solid_bond_counts
+from mesocrystal.analysis.io import FrameError
+from mesocrystal.analysis.layering import density_wave_amplitude
+from mesocrystal.analysis.packing import delaunay_tessellation
+from mesocrystal.schema import frame_indices
 
 # Steinhardt values of perfect lattices, freud 3.4 with structure-appropriate neighbour numbers
 # (docs/references.md, "Classifier references"): q4, q6, normalised w6, coordination.
@@ -166,8 +167,8 @@ _COMPARE_TESSELLATIONS = """
 import json, sys
 import gsd.hoomd
 import numpy as np
-from analysis import load_bodies
-from analysis.packing import (
+from mesocrystal.analysis import load_bodies
+from mesocrystal.analysis.packing import (
     delaunay_tessellation, freud_voronoi_is_safe, voronoi_packing, voronoi_tessellation)
 
 with gsd.hoomd.open(sys.argv[1]) as traj:
@@ -534,8 +535,8 @@ def test_shape_specs():
 _LOAD_VORO_PLUS_PLUS = """
 import json, sys
 import gsd.hoomd
-from analysis import compute_descriptors
-from analysis.packing import freud_voronoi_is_safe
+from mesocrystal.analysis import compute_descriptors
+from mesocrystal.analysis.packing import freud_voronoi_is_safe
 
 before = freud_voronoi_is_safe()
 try:

@@ -19,7 +19,7 @@ import _references as refs
 import numpy as np
 import pytest
 
-from analysis import LABELS, classify_frame
+from mesocrystal.analysis import LABELS, classify_frame
 
 TUNED_SEED = 1
 HELD_OUT_SEED = 2
@@ -104,7 +104,7 @@ def test_gapped_platelet_stack_is_layered_through_the_command_line(tmp_path):
     with gsd.hoomd.open(str(path), "w") as traj:
         traj.append(frame)
     out = subprocess.run(
-        [sys.executable, "-m", "analysis", "classify", str(path), "--json"],
+        [sys.executable, "-m", "mesocrystal.analysis", "classify", str(path), "--json"],
         capture_output=True,
         text=True,
         check=True,

@@ -12,7 +12,7 @@ import freud
 import numpy as np
 import pytest
 
-from analysis import LABELS, classify_frame
+from mesocrystal.analysis import LABELS, classify_frame
 
 #: Confidence every reference must reach: they are clear cases by construction.
 MIN_CONFIDENCE = 0.5

@@ -8,8 +8,8 @@ import math
 import _references as refs
 import pytest
 
-from analysis import classify, compute_descriptors
-from analysis.classify import (
+from mesocrystal.analysis import classify, compute_descriptors
+from mesocrystal.analysis.classify import (
     AGGREGATED_FRACTION,
     DENSE_PACKING,
     NEMATIC_ORDER,

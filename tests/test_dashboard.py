@@ -1,9 +1,9 @@
 """The dashboard in a real browser, the picture operations, and pages of a large project.
 
 A small study with known structures (FCC crystallites and dilute gases of spheres, two seeds
-each) is written in the project's GSD schema, analysed with ``analysis.analyze_trajectory`` and
-labelled in the job document; ``project.py run`` then draws its pictures and phase diagram, and
-``dashboard.py`` serves it to headless Chromium.
+each) is written in the project's GSD schema, analysed with
+``mesocrystal.analysis.analyze_trajectory`` and labelled in the job document; ``project.py run``
+then draws its pictures and phase diagram, and ``dashboard.py`` serves it to headless Chromium.
 """
 
 from __future__ import annotations
@@ -43,10 +43,9 @@ needs_chromium = pytest.mark.skipif(
 # -- a finished study -------------------------------------------------------------------------
 def _write_job(project, statepoint: dict, crystal: bool, seed: int):
     """A finished job: init.gsd and model (initialize), trajectory, checkpoint and its label."""
-    import analysis
-    from mesocrystal import workflow
+    from mesocrystal import analysis, workflow
     from mesocrystal.model.parameters import normalize
-    from visualize import examples
+    from mesocrystal.visualize import examples
 
     job = project.open_job(normalize({**statepoint, "seed": seed})).init()
     workflow.initialize(job)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import signac
 
-from mesocrystal import engines, schema, simulate, workflow
+from mesocrystal import engines, products, schema, simulate, workflow
 from mesocrystal.engines import get_engine, hoomd, lammps, resolve_name
 from mesocrystal.model.interactions import body_pair_energy, random_quaternions
 from mesocrystal.model.parameters import normalize, resolve
@@ -489,7 +489,7 @@ def test_job_document_records_device(tmp_path):
         assert device.startswith("GPU (") and device.endswith(")")
     else:
         assert device == "CPU"
-    assert list(schema.trajectory_steps(job.fn(simulate.TRAJECTORY_FILE))) == [
+    assert list(schema.trajectory_steps(job.fn(products.TRAJECTORY_GSD))) == [
         0,
         100,
         200,

@@ -15,8 +15,9 @@ from mesocrystal.model.interactions import (
     reduced_second_virial,
 )
 from mesocrystal.model.parameters import normalize, resolve
+from mesocrystal.model.population import size_classes
 from mesocrystal.model.shapes import SITE_ATTRACTIVE, make_shape
-from mesocrystal.model.system import build_model, size_classes
+from mesocrystal.model.system import build_model
 
 SHELL, SITE, SPACING = 0.75, 1.5, 0.75
 

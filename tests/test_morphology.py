@@ -12,8 +12,8 @@ import pytest
 import rowan
 from _references import SPHERE_D, crystal_positions, jammed, make_frame, sphere_shapes
 
-from analysis import aggregation, morphology
-from analysis.io import system_from_arrays
+from mesocrystal.analysis import aggregation, morphology
+from mesocrystal.analysis.io import system_from_arrays
 
 D = 4.0  # sphere diameter = lattice spacing of the simple-cubic blocks (nm)
 
@@ -108,7 +108,7 @@ def test_polyhedron_gyration_is_exact():
         np.full(1, np.linalg.norm(verts[0]) * 2),
         type_shapes=[{"type": "ConvexPolyhedron", "vertices": verts.tolist()}],
     )
-    from analysis.io import load_bodies
+    from mesocrystal.analysis.io import load_bodies
 
     system = load_bodies(frame)
     g = morphology.body_gyration(system, np.array([0]))[0]

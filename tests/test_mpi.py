@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 import signac
 
-from mesocrystal import schema, simulate, workflow
+from mesocrystal import products, schema, workflow
 from mesocrystal.engines import lammps
 from mesocrystal.model.parameters import normalize
 
@@ -108,7 +108,7 @@ def test_two_ranks_reproduce_the_thermodynamics_of_one(tmp_path, patchy):
         outcome = run_job(job, ranks, FRAMES)
         assert outcome["status"] == "complete"
         assert outcome["device"].startswith(f"CPU ({ranks} MPI rank")
-        log = gsd.hoomd.read_log(job.fn(simulate.TRAJECTORY_FILE))
+        log = gsd.hoomd.read_log(job.fn(products.TRAJECTORY_GSD))
         steps = log["configuration/step"]
         assert steps[-1] == workflow.required_steps(job) and len(steps) == FRAMES + 1
         results[ranks] = {
@@ -134,13 +134,13 @@ def test_checkpoint_resumes_on_another_number_of_ranks(tmp_path, first, then):
     first_report = next(s for s in range(period, total, period) if 10 * s >= total)
     assert stopped["step"] == workflow.checkpoint_step(job) == first_report
     assert stopped["device"].startswith(f"CPU ({first} MPI rank")
-    restart = schema.read_last_frame(job.fn(simulate.RESTART_FILE))
+    restart = schema.read_last_frame(job.fn(products.RESTART_GSD))
     assert restart.particles.N == FLUID["N"]
     resumed = run_job(job, then, frames)
     assert resumed["status"] == "complete" and resumed["step"] == total
     assert resumed["device"].startswith(f"CPU ({then} MPI rank")
-    steps = list(schema.trajectory_steps(job.fn(simulate.TRAJECTORY_FILE)))
+    steps = list(schema.trajectory_steps(job.fn(products.TRAJECTORY_GSD)))
     assert steps == list(range(0, total + 1, period))  # every frame once, none lost
-    final = schema.read_last_frame(job.fn(simulate.TRAJECTORY_FILE))
+    final = schema.read_last_frame(job.fn(products.TRAJECTORY_GSD))
     assert final.particles.N == FLUID["N"]
     assert np.all(np.abs(final.particles.position) <= 0.5 * final.configuration.box[:3])

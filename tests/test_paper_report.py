@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import signac
 
-from visualize import examples
-from visualize import paper_report as report
+from mesocrystal import products
+from mesocrystal.visualize import examples
+from mesocrystal.visualize import paper_report as report
 
 DT = 0.005
 RANDOMIZE = 1000
@@ -118,9 +119,9 @@ def project(tmp_path_factory):
                 shutil.copy(crystal_gsd, job.fn("trajectory.gsd"))
                 report.measure(job)
                 continue
-            with open(job.fn(report.MORPHOLOGY_JSON), "w") as fh:
+            with open(job.fn(products.MORPHOLOGY_JSON), "w") as fh:
                 json.dump(_measures(aggregate, seed), fh)
-            shutil.copy(png, job.fn(report.AFM_PNG))
+            shutil.copy(png, job.fn(products.AFM_PNG))
     # a job of another kind of study is left out of the report
     other = proj.open_job({"epsilon_kT": 0.3, "seed": 0}).init()
     other.doc["classification"] = {"label": "rcp", "confidence": 0.5}
@@ -130,16 +131,16 @@ def project(tmp_path_factory):
 def test_measure_writes_morphology_and_afm(project):
     job = next(iter(project.find_jobs({"solvent": "toluene", "temperature_C": 45.0, "seed": 0})))
     assert report.measured(job)
-    data = json.loads(open(job.fn(report.MORPHOLOGY_JSON)).read())
+    data = json.loads(open(job.fn(products.MORPHOLOGY_JSON)).read())
     assert data["mesocrystal"]["n_bodies"] == 108
     assert data["mesocrystal"]["shape"] == "cuboid"
     # a cube of 3 conventional cells of side 4.3 sqrt(2) nm
     assert data["mesocrystal"]["size_nm"] == pytest.approx(3 * 4.3 * math.sqrt(2), rel=0.05)
     assert data["roughness"]["tip_radius_nm"] == 8.0
-    assert open(job.fn(report.AFM_PNG), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert open(job.fn(products.AFM_PNG), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     # a trajectory newer than the products (made 10 s before it) is measured again
     earlier = os.stat(job.fn("trajectory.gsd")).st_mtime - 10
-    for name in (report.MORPHOLOGY_JSON, report.AFM_PNG):
+    for name in (products.MORPHOLOGY_JSON, products.AFM_PNG):
         os.utime(job.fn(name), (earlier, earlier))
     assert not report.measured(job)
     report.measure(job)
@@ -158,9 +159,9 @@ def test_report_schema_and_label_counts(project, written):
     jobs = list(project)
     data = written
     root = project.path
-    for name in (report.REPORT_JSON, report.REPORT_MD, report.REPORT_PNG):
+    for name in (products.REPORT_JSON, products.REPORT_MD, products.REPORT_PNG):
         assert os.path.isfile(os.path.join(root, name))
-    assert json.loads(open(os.path.join(root, report.REPORT_JSON)).read()) == data
+    assert json.loads(open(os.path.join(root, products.REPORT_JSON)).read()) == data
     conditions = {
         (c["solvent"], c["temperature_C"], c["concentration"]): c for c in data["conditions"]
     }
@@ -225,7 +226,7 @@ def test_report_schema_and_label_counts(project, written):
     assert "epsilon_ligand" in names
     assert all(c["fitted_to"] for c in data["calibrated"])
     # pictures of the representative replica exist, relative to the project root
-    md = open(os.path.join(root, report.REPORT_MD)).read()
+    md = open(os.path.join(root, products.REPORT_MD)).read()
     assert tol["pictures"]["afm"] in md
     assert os.path.isfile(os.path.join(root, tol["pictures"]["afm"]))
     assert tol["representative"] in tol["jobs"]

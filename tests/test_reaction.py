@@ -14,7 +14,7 @@ import pytest
 import signac
 from conftest import REPO, init_module, run_script
 
-from mesocrystal import schema, simulate, units, workflow
+from mesocrystal import products, schema, simulate, units, workflow
 from mesocrystal.engines import get_engine
 from mesocrystal.model import conditions
 from mesocrystal.model.parameters import StatePointError, normalize, resolve
@@ -180,11 +180,11 @@ def test_run_logs_conversion_that_follows_first_order_law(tmp_path, engine_name,
     every frame checked)."""
     model = build_model(resolve(normalize(FAST)), table_cache=str(table_cache))
     schema.write_atomic(
-        tmp_path / simulate.INIT_FILE, schema.make_frame(model, model.initial_state())
+        tmp_path / products.INIT_GSD, schema.make_frame(model, model.initial_state())
     )
     simulate.run(tmp_path, model, get_engine(engine_name), frames=20)
     r = model.reaction
-    with gsd.hoomd.open(tmp_path / simulate.TRAJECTORY_FILE) as traj:
+    with gsd.hoomd.open(tmp_path / products.TRAJECTORY_GSD) as traj:
         for frame in traj:
             x = float(frame.log["mesocrystal/conversion"][0])
             t = float(frame.log["mesocrystal/reaction_time_tau"][0])
@@ -206,12 +206,12 @@ def test_sigkill_mid_reaction_resumes_same_conversion_state(project_dir, engine_
     sp = {**FAST, "steps": 30_000, "time_scale_separation": 10.0}
     project = signac.init_project(project_dir)
     job = project.open_job(normalize(sp)).init()
-    shutil.copytree(table_cache, project_dir / workflow.TABLE_CACHE)
+    shutil.copytree(table_cache, project_dir / products.PAIR_TABLES)
     workflow.initialize(job)
     model = workflow.model_of(job)
     ref_dir = project_dir / "reference"
     ref_dir.mkdir()
-    (ref_dir / simulate.INIT_FILE).write_bytes(open(job.fn(simulate.INIT_FILE), "rb").read())
+    (ref_dir / products.INIT_GSD).write_bytes(open(job.fn(products.INIT_GSD), "rb").read())
     simulate.run(ref_dir, model, get_engine(engine_name), frames=50)
 
     env = {
@@ -230,18 +230,18 @@ def test_sigkill_mid_reaction_resumes_same_conversion_state(project_dir, engine_
     deadline = time.time() + 300
     steps = []
     while time.time() < deadline:
-        steps = list(schema.trajectory_steps(job.fn(simulate.TRAJECTORY_FILE)))
+        steps = list(schema.trajectory_steps(job.fn(products.TRAJECTORY_GSD)))
         if len(steps) >= 12:
             break
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    killed = schema.state_from_frame(schema.read_last_frame(job.fn(simulate.RESTART_FILE)))
+    killed = schema.state_from_frame(schema.read_last_frame(job.fn(products.RESTART_GSD)))
     total = workflow.required_steps(job)
     assert 0 < killed.step < total, "the run should have been killed mid-way"
     converted = np.isin(killed.typeid, model.reaction.product_types).mean()
     assert 0.0 < converted < 1.0, "the kill should hit mid-reaction"
-    ref_types = _types_at(ref_dir / simulate.TRAJECTORY_FILE, killed.step)
+    ref_types = _types_at(ref_dir / products.TRAJECTORY_GSD, killed.step)
     np.testing.assert_array_equal(killed.typeid, ref_types)
     run_script(
         project_dir,
@@ -254,10 +254,10 @@ def test_sigkill_mid_reaction_resumes_same_conversion_state(project_dir, engine_
         env={"MESOCRYSTAL_ENGINE": engine_name},
     )
     assert workflow.simulated(job)
-    for step in schema.trajectory_steps(ref_dir / simulate.TRAJECTORY_FILE):
+    for step in schema.trajectory_steps(ref_dir / products.TRAJECTORY_GSD):
         np.testing.assert_array_equal(
-            _types_at(job.fn(simulate.TRAJECTORY_FILE), step),
-            _types_at(ref_dir / simulate.TRAJECTORY_FILE, step),
+            _types_at(job.fn(products.TRAJECTORY_GSD), step),
+            _types_at(ref_dir / products.TRAJECTORY_GSD, step),
         )
     record = job.doc["reaction"]
     assert set(record) >= {

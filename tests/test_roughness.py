@@ -14,8 +14,8 @@ from _references import (
     square_platelet_vertices,
 )
 
-from analysis import aggregation, morphology, roughness
-from analysis.io import load_bodies, system_from_arrays
+from mesocrystal.analysis import aggregation, morphology, roughness
+from mesocrystal.analysis.io import load_bodies, system_from_arrays
 
 
 def test_single_ball_image_is_the_dilation():

@@ -23,10 +23,10 @@ from flow.environment import ComputeEnvironment, get_environment
 from flow.scheduling.slurm import SlurmScheduler
 from slurm_cluster import FINISHED, SlurmCluster, unavailable_reason
 
-from mesocrystal import scheduler, schema, simulate, workflow
+from mesocrystal import products, scheduler, schema, simulate, workflow
 from mesocrystal.engines import get_engine, lammps
 from mesocrystal.model.parameters import normalize
-from visualize import jobs as visuals
+from mesocrystal.visualize import jobs as visuals
 
 QUEUE_TIMEOUT = 180.0
 """Seconds any wait for the scheduler may take."""
@@ -435,7 +435,7 @@ def test_study_group_stops_at_the_walltime_and_resumes(tmp_path):
     run_script(project_dir, "project.py", "run", "-o", "study", "-j", job.id)
     assert workflow.simulated(job) and workflow.classified(job)
     assert visuals.rendered(job) and visuals.plotted(job)
-    steps = list(schema.trajectory_steps(job.fn(simulate.TRAJECTORY_FILE)))
+    steps = list(schema.trajectory_steps(job.fn(products.TRAJECTORY_GSD)))
     assert steps[0] == 0 and steps[-1] == workflow.required_steps(job)
     assert np.all(np.diff(steps) > 0)  # resumed, no frame twice
 
@@ -536,7 +536,7 @@ def test_submit_runs_the_study_without_duplicates(slurm, tmp_path):
     for job in jobs:
         assert workflow.simulated(job)
         assert job.doc["assembly"]["status"] == "complete"
-        steps = list(schema.trajectory_steps(job.fn(simulate.TRAJECTORY_FILE)))
+        steps = list(schema.trajectory_steps(job.fn(products.TRAJECTORY_GSD)))
         assert steps[0] == 0 and steps[-1] == workflow.required_steps(job)
         assert np.all(np.diff(steps) > 0)
     (log,) = project_dir.glob("assemble-*.out")
@@ -580,7 +580,7 @@ def test_one_submit_completes_study(slurm, tmp_path):
         assert visuals.rendered(job) and visuals.plotted(job)
         (log,) = Path(job.path).glob("study-*.out")  # one scheduler job, its log beside the data
         assert f"[{job.id[:8]}] step" in log.read_text()
-    assert (project_dir / visuals.PHASE_DIAGRAM_PNG).is_file()
+    assert (project_dir / products.PHASE_DIAGRAM_PNG).is_file()
     assert visuals.phase_diagram_current(*jobs)
     status = run_script(project_dir, "project.py", "status", "-d", env=slurm.env).stdout
     for job in jobs:
@@ -634,7 +634,7 @@ def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
     slurm.wait_for_empty_queue(10 * QUEUE_TIMEOUT)  # the rest of a ~120 s run
     assert workflow.simulated(job)
     assert job.doc["assembly"]["status"] == "complete"
-    steps = list(schema.trajectory_steps(job.fn(simulate.TRAJECTORY_FILE)))
+    steps = list(schema.trajectory_steps(job.fn(products.TRAJECTORY_GSD)))
     assert steps == list(range(0, total, -(-total // 50))) + [total]
     logs = sorted(Path(job.path).glob("assemble-*.out"))
     assert len(logs) == 2  # one per scheduler job, next to the data

@@ -9,7 +9,7 @@ import shutil
 
 import signac
 
-from mesocrystal import schema, simulate, workflow
+from mesocrystal import products, schema, status_snapshot, workflow
 from mesocrystal.model.parameters import normalize
 
 SPHERES = {"shape": "sphere", "N": 16, "steps": 400, "randomize_steps": 100}
@@ -19,13 +19,13 @@ def test_checkpoint_step_is_kept_per_file_version(tmp_path, monkeypatch):
     project = signac.init_project(tmp_path)
     job = project.open_job(normalize(SPHERES)).init()
     workflow.initialize(job)
-    restart = job.fn(simulate.RESTART_FILE)
-    shutil.copy(job.fn(simulate.INIT_FILE), restart)
-    assert workflow.read_checkpoint_step(restart) == 0
+    restart = job.fn(products.RESTART_GSD)
+    shutil.copy(job.fn(products.INIT_GSD), restart)
+    assert schema.last_step(restart) == 0
     steps = workflow._CheckpointSteps()
     assert steps.step(job) == 0
     steps.save()
-    cache = tmp_path / workflow.CHECKPOINT_STEPS_FILE
+    cache = tmp_path / products.CHECKPOINT_STEPS_JSON
     entries = json.loads(cache.read_text())
     key = os.path.relpath(restart, tmp_path)
     assert entries[key][2] == 0
@@ -33,7 +33,7 @@ def test_checkpoint_step_is_kept_per_file_version(tmp_path, monkeypatch):
     # A new command trusts the cache for this version of the file (no read) ...
     entries[key][2] = 123
     cache.write_text(json.dumps(entries))
-    monkeypatch.setattr(workflow, "read_checkpoint_step", lambda path: 1 / 0)
+    monkeypatch.setattr(schema, "last_step", lambda path: 1 / 0)
     assert workflow._CheckpointSteps().step(job) == 123
     monkeypatch.undo()
     # ... and reads the step again once the checkpoint is replaced.
@@ -54,12 +54,12 @@ def test_snapshot_evaluates_each_condition_once(tmp_path, monkeypatch):
     job = project.open_job(normalize(SPHERES)).init()
     calls = []
 
-    @workflow.snapshot
+    @status_snapshot.snapshot
     def probe(job):
         calls.append(job.id)
         return len(calls)
 
     assert probe(job) == 1 and probe(job) == 2  # without a snapshot: every call
-    monkeypatch.setattr(workflow, "_snapshot", {})  # what take_snapshot() sets up
+    monkeypatch.setattr(status_snapshot, "_snapshot", {})  # what take_snapshot() sets up
     assert probe(job) == 3 and probe(job) == 3
     assert calls == [job.id] * 3

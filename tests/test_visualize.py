@@ -1,4 +1,5 @@
-"""Pictures, plots and the phase diagram of ``visualize/`` on configurations with known answers."""
+"""Pictures, plots and the phase diagram (``mesocrystal/visualize/``) on configurations with
+known answers."""
 
 from __future__ import annotations
 
@@ -17,7 +18,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from visualize import examples, jobs, meshes, phase_diagram, plots, render, style  # noqa: E402
+from mesocrystal import (
+    products,
+    schema,  # noqa: E402
+)
+from mesocrystal.analysis import bondorder  # noqa: E402
+from mesocrystal.visualize import (  # noqa: E402
+    camera,
+    examples,
+    jobs,
+    meshes,
+    movie,
+    phase_diagram,
+    plots,
+    render,
+    scene,
+    style,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -29,12 +46,12 @@ def _canvas(fig) -> np.ndarray:
     return rgba
 
 
-def _draw(frame_bodies, colors, view=render.DEFAULT_VIEW, limits=None) -> np.ndarray:
+def _draw(frame_bodies, colors, view=camera.DEFAULT_VIEW, limits=None) -> np.ndarray:
     """RGB pixels of bodies drawn alone (no text), ``(H, W, 3)``."""
     fig = plt.figure(figsize=(3, 3), dpi=80)
     ax = fig.add_axes((0, 0, 1, 1), projection="3d", proj_type="ortho", computed_zorder=False)
     b = frame_bodies
-    render.draw_bodies(
+    camera.draw_bodies(
         ax, b.positions, b.orientations, b.typeid, b.meshes, colors, view, limits=limits
     )
     return _canvas(fig)
@@ -51,11 +68,11 @@ def _read_png(path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB")).astype(int)
 
 
-def _platelets(orientations, positions) -> render.Bodies:
+def _platelets(orientations, positions) -> scene.Bodies:
     frame = examples.make_frame(
         np.asarray(positions, dtype=float), 40.0, examples.PLATELET_SHAPE, np.asarray(orientations)
     )
-    return render.bodies_from_frame(frame)
+    return scene.bodies_from_frame(frame)
 
 
 # -- meshes -----------------------------------------------------------------------------------
@@ -108,7 +125,7 @@ def test_culled_faces_match_matplotlibs_camera():
             x, y, _ = proj3d.proj_transform(poly[:, 0], poly[:, 1], poly[:, 2], proj)
             return np.sign((x[1] - x[0]) * (y[2] - y[0]) - (y[1] - y[0]) * (x[2] - x[0]))
 
-        drawn, *_ = render.body_polygons(
+        drawn, *_ = camera.body_polygons(
             np.zeros((1, 3)), np.array([[1.0, 0, 0, 0]]), np.zeros(1, int), [mesh],
             np.ones((1, 4)), view,
         )  # fmt: skip
@@ -151,8 +168,8 @@ def test_sphere_pictures_do_not_depend_on_orientation():
     q = rowan.from_axis_angle([0.3, 0.5, 0.8], 1.1)
     frame_b = examples.make_frame(np.zeros((1, 3)), 20.0, examples.SPHERE_SHAPE, q[None, :])
     colors = np.array([[0.0, 0.6, 0.45, 1.0]])
-    a = _coloured(_draw(render.bodies_from_frame(frame_a), colors))
-    b = _coloured(_draw(render.bodies_from_frame(frame_b), colors))
+    a = _coloured(_draw(scene.bodies_from_frame(frame_a), colors))
+    b = _coloured(_draw(scene.bodies_from_frame(frame_b), colors))
     assert a.sum() > 1000
     assert np.mean(a != b) < 0.01
 
@@ -187,21 +204,21 @@ def test_final_frame_pictures_of_a_crystallite(fcc_trajectory, tmp_path):
 
 
 def test_membership_and_unwrapping_across_the_boundary(fcc_trajectory):
-    frame = render.read_frame(fcc_trajectory)
+    frame = schema.read_last_frame(fcc_trajectory)
     box_length = float(frame.configuration.box[0])
     # move the crystallite onto the periodic boundary
     shifted = frame.particles.position.astype(float) + 0.5 * box_length + 0.1
     frame.particles.position = (
         (shifted + 0.5 * box_length) % box_length - 0.5 * box_length
     ).astype(np.float32)
-    bodies = render.bodies_from_frame(frame)
-    member = render.membership(frame, bodies)
+    bodies = scene.bodies_from_frame(frame)
+    member = scene.membership(frame, bodies)
     members, kind = member.largest()
     assert kind == "aggregate" and len(members) == 108
     assert np.ptp(bodies.positions[members], axis=0).max() > 0.8 * box_length
-    unwrapped = render.unwrap(bodies, members, member.bonds)
+    unwrapped = scene.unwrap(bodies, members, member.bonds)
     assert np.ptp(unwrapped, axis=0).max() < 0.4 * box_length
-    assert np.count_nonzero(member.solid_bonds[members] >= render.SOLID_BONDS) > 30
+    assert np.count_nonzero(member.solid_bonds[members] >= bondorder.SOLID_BONDS) > 30
 
 
 def test_movie_has_the_requested_frames(tmp_path):
@@ -210,7 +227,7 @@ def test_movie_has_the_requested_frames(tmp_path):
         examples.assembly_trajectory(final, 30.0, examples.PLATELET_SHAPE, frames=5),
         tmp_path / "t.gsd",
     )
-    out = render.render_movie(traj, tmp_path / "m.gif", max_frames=4, dpi=40, size_in=3)
+    out = movie.render_movie(traj, tmp_path / "m.gif", max_frames=4, dpi=40, size_in=3)
     with Image.open(out) as gif:
         assert gif.format == "GIF"
         assert gif.n_frames == 4
@@ -225,14 +242,14 @@ def test_empty_trajectory_is_reported(tmp_path):
     path = tmp_path / "empty.gsd"
     with gsd.hoomd.open(os.fspath(path), "w"):
         pass
-    with pytest.raises(render.RenderError):
+    with pytest.raises(schema.GSDReadError):
         render.render_final_frame(path, tmp_path / "s.png", tmp_path / "a.png")
     assert not (tmp_path / "s.png").exists()
 
 
 # -- plots ------------------------------------------------------------------------------------
 def test_plots_from_the_analysis_and_the_logs(fcc_trajectory, tmp_path):
-    import analysis
+    from mesocrystal import analysis
 
     doc = analysis.analyze_trajectory(fcc_trajectory, tmp_path / "analysis.json", stride=1)
     assert doc["label"] == "crystalline"
@@ -263,7 +280,7 @@ def test_logs_are_read_with_either_key_prefix(tmp_path):
             f.log = {prefix + "potential_energy": np.array([-1.0 * step])}
             frames.append(f)
         paths.append(examples.write_trajectory(frames, tmp_path / f"{len(paths)}.gsd"))
-    a, b = (plots.read_logs(p) for p in paths)
+    a, b = (schema.read_log(p) for p in paths)
     np.testing.assert_array_equal(a["step"], [0, 10, 20])
     np.testing.assert_array_equal(a["potential_energy"], b["potential_energy"])
     np.testing.assert_array_equal(a["potential_energy"], [0.0, -1.0, -2.0])
@@ -380,12 +397,12 @@ def test_label_comes_from_the_job_document_then_analysis_json(tmp_path):
     )
     c = jobs.job_classification(job)
     assert (c["label"], c["confidence"], c["source"]) == ("rcp", 0.4, "analysis.json")
-    job._doc[jobs.CLASSIFICATION_KEY] = {"label": "rcp", "confidence": 0.8}
+    job._doc[products.CLASSIFICATION_KEY] = {"label": "rcp", "confidence": 0.8}
     c = jobs.job_classification(job, details=True)
     assert (c["label"], c["confidence"], c["source"]) == ("rcp", 0.8, "job document")
     assert c["margins"] == {"aggregated": 0.9}
     # the margins of another label do not explain this one
-    job._doc[jobs.CLASSIFICATION_KEY] = {"label": "crystalline", "confidence": 0.7}
+    job._doc[products.CLASSIFICATION_KEY] = {"label": "crystalline", "confidence": 0.7}
     c = jobs.job_classification(job, details=True)
     assert c["label"] == "crystalline" and "margins" not in c
 
@@ -394,7 +411,7 @@ def test_products_are_stale_when_the_trajectory_is_newer(tmp_path):
     job = _Job(tmp_path)
     (tmp_path / "trajectory.gsd").write_bytes(b"x")
     assert not jobs.rendered(job)
-    for name in jobs.RENDER_PRODUCTS:
+    for name in products.RENDER_PRODUCTS:
         (tmp_path / name).write_bytes(b"png")
     assert jobs.rendered(job)
     later = time.time() + 10

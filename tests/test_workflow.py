@@ -13,7 +13,7 @@ import pytest
 import signac
 from conftest import REPO, init_module, run_script
 
-from mesocrystal import schema, simulate, workflow
+from mesocrystal import products, schema, simulate, workflow
 from mesocrystal.engines import get_engine
 from mesocrystal.model.parameters import normalize
 
@@ -35,7 +35,7 @@ def make_job(project_dir, sp=SMALL):
 
 
 def frame_steps(job):
-    return list(schema.trajectory_steps(job.fn(simulate.TRAJECTORY_FILE)))
+    return list(schema.trajectory_steps(job.fn(products.TRAJECTORY_GSD)))
 
 
 LABELS = ("crystalline", "layered", "rcp", "dispersed")
@@ -177,10 +177,10 @@ def test_killed_runs_resume_to_the_uninterrupted_result(project_dir, engine_name
     model = workflow.model_of(job)
     ref_dir = project_dir / "reference"
     ref_dir.mkdir()
-    (ref_dir / simulate.INIT_FILE).write_bytes(open(job.fn(simulate.INIT_FILE), "rb").read())
+    (ref_dir / products.INIT_GSD).write_bytes(open(job.fn(products.INIT_GSD), "rb").read())
     ref = simulate.run(ref_dir, model, get_engine(engine_name), frames=50)
     assert ref.status == "complete"
-    reference = _frames(ref_dir / simulate.TRAJECTORY_FILE)
+    reference = _frames(ref_dir / products.TRAJECTORY_GSD)
 
     seed = int(time.time()) % 10_000
     targets = sorted(np.random.default_rng(seed).choice(np.arange(4, 46), 3, replace=False))
@@ -204,14 +204,14 @@ def test_killed_runs_resume_to_the_uninterrupted_result(project_dir, engine_name
     assert workflow.simulated(job)
     assert job.doc["assembly"]["start_step"] == checkpoints[-1] > 0, (checkpoints, seed)
 
-    resumed = _frames(job.fn(simulate.TRAJECTORY_FILE))
+    resumed = _frames(job.fn(products.TRAJECTORY_GSD))
     assert [s for s, _ in resumed] == [s for s, _ in reference], f"seed {seed}"
     for (step, pos), (_, ref_pos) in zip(resumed, reference):
         if step > checkpoints[0]:
             break
         np.testing.assert_array_equal(pos, ref_pos, err_msg=f"step {step}, seed {seed}")
-    final = schema.read_last_frame(job.fn(simulate.RESTART_FILE))
-    with gsd.hoomd.open(ref_dir / simulate.TRAJECTORY_FILE) as traj:
+    final = schema.read_last_frame(job.fn(products.RESTART_GSD))
+    with gsd.hoomd.open(ref_dir / products.TRAJECTORY_GSD) as traj:
         ref_final = traj[-1]
     assert final.configuration.step == ref_final.configuration.step
     np.testing.assert_array_equal(final.particles.typeid, ref_final.particles.typeid)
@@ -256,6 +256,27 @@ def test_walltime_stops_early_and_finishes_next_time(project_dir, engine_name):
     assert steps == list(range(0, total, -(-total // 50))) + [total]
 
 
+def test_walltime_stop_checkpoints_the_newest_frame(project_dir, engine_name):
+    """With a checkpoint every fourth frame, a walltime stop still checkpoints the newest
+    frame: the trajectory and the restart file agree, so resuming drops no frame."""
+    project, job = make_job(project_dir, {**SMALL, "steps": 6_000})
+    workflow.initialize(job)
+    model, engine_cls = workflow.model_of(job), get_engine(engine_name)
+    result = simulate.run(
+        job.path,
+        model,
+        engine_cls,
+        frames=50,
+        checkpoint_every=4,
+        walltime=30.0,
+        margin=0.0,
+        clock=StepClock(),
+    )
+    assert result.status == "interrupted"
+    assert (len(frame_steps(job)) - 1) % 4 != 0  # the stop fell between two checkpoints
+    assert frame_steps(job)[-1] == result.step == workflow.checkpoint_step(job)
+
+
 def test_sigterm_checkpoints_and_stops(project_dir, engine_name):
     """SIGTERM (sent by schedulers before the time limit) stops the run with a checkpoint."""
     project, job = make_job(project_dir, {**SMALL, "steps": 6_000})
@@ -282,12 +303,12 @@ def test_truncated_restart_is_detected(project_dir, engine_name):
     model = workflow.model_of(job)
     engine_cls = get_engine(engine_name)
     simulate.run(job.path, model, engine_cls, frames=10, walltime=1e9)
-    restart = job.fn(simulate.RESTART_FILE)
+    restart = job.fn(products.RESTART_GSD)
     data = open(restart, "rb").read()
     with open(restart, "wb") as f:
         f.write(data[: len(data) // 2])  # a torn write
     assert workflow.checkpoint_step(job) is None  # not trusted
-    with pytest.raises(schema.CorruptFileError):
+    with pytest.raises(schema.GSDReadError):
         schema.read_last_frame(restart)
     result = simulate.run(job.path, model, engine_cls, frames=10)
     assert result.status == "complete"
@@ -368,8 +389,8 @@ def test_second_process_on_same_job_is_refused(project_dir):
 
     _, job = make_job(project_dir)
     workflow.initialize(job)
-    with open(job.fn(simulate.LOCK_FILE), "w") as fh:
+    with open(job.fn(products.RUN_LOCK), "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)  # as a running simulation holds it
         with pytest.raises(simulate.AlreadyRunningError):
             simulate.run(job.path, workflow.model_of(job), get_engine("lammps"), frames=5)
-    assert not job.isfile(simulate.TRAJECTORY_FILE)
+    assert not job.isfile(products.TRAJECTORY_GSD)

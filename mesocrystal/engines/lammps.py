@@ -34,7 +34,7 @@ import rowan
 
 from mesocrystal.engines.base import Engine
 from mesocrystal.model.shapes import SITE_ATTRACTIVE
-from mesocrystal.state import BodyState
+from mesocrystal.state import BodyState, wrap
 
 _MPI_LIBS = ("libmpi.so.12", "libmpi.so.40", "libmpi.so")
 
@@ -240,8 +240,7 @@ class LAMMPSEngine(_LAMMPSBase):
             shape = shapes[state.typeid[i]]
             q = state.orientation[i]
             sites = centers[i] + rowan.rotate(q, shape.sites)
-            img = np.floor((sites + 0.5 * box) / box).astype(np.int64)
-            wrapped = sites - img * box
+            wrapped, img = wrap(sites, box)
             kinds = np.where(shape.site_types == SITE_ATTRACTIVE, 1, 2)
             for x, im, t in zip(wrapped, img, kinds):
                 rows.append(

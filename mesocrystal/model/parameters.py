@@ -18,16 +18,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mesocrystal.model import conditions
+from mesocrystal.model.population import (
+    MAX_INSERTION_PACKING,
+    max_packing_fraction,
+    size_classes,
+)
 
 SHAPES = ("sphere", "platelet", "cuboid")
 STAGES = ("nanoparticles", "platelets")
 #: Shape each stage is made of.
 STAGE_SHAPE = {"nanoparticles": "sphere", "platelets": "platelet"}
-
-#: Largest packing fraction that random sequential insertion of the initial configuration
-#: reliably reaches for the shapes of this model (random sequential adsorption of spheres
-#: saturates at 0.38; Widom, J. Chem. Phys. 44, 3888 (1966)).
-MAX_INSERTION_PACKING = 0.35
 
 
 class StatePointError(ValueError):
@@ -355,9 +355,6 @@ def resolve(statepoint: Mapping) -> ModelParameters:
 
 
 def _check_geometry(p: ModelParameters) -> None:
-    # Imported here: system imports this module.
-    from mesocrystal.model.system import max_packing_fraction, size_classes
-
     scales, _ = size_classes(p.polydispersity, p.N)
     smallest = min(p.core_dimensions_nm) * min(scales)
     inner = smallest + p.shell_nm - p.site_diameter_nm

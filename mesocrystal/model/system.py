@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 
 import numpy as np
 import rowan
 from scipy.integrate import trapezoid
-from scipy.optimize import brentq
-from scipy.special import ndtri
 
 from mesocrystal.model.interactions import (
     SitePotential,
@@ -25,19 +22,15 @@ from mesocrystal.model.pair_table import (
     orientation_averaged_potential,
     table_key,
 )
-from mesocrystal.model.parameters import MAX_INSERTION_PACKING, ModelParameters
+from mesocrystal.model.parameters import ModelParameters
+from mesocrystal.model.population import (
+    N_PARENT_CLASSES,
+    shape_for,
+    size_classes,
+)
 from mesocrystal.model.reaction import Reaction
-from mesocrystal.model.shapes import BodyShape, make_shape
-from mesocrystal.state import BodyState
-
-#: Number of discrete size classes representing a polydisperse population.
-N_SIZE_CLASSES = 5
-#: Size classes of the parent particles of the reaction: they are sterically stable
-#: spectators whose size only sets the excluded volume, so three classes suffice.
-N_PARENT_CLASSES = 3
-
-#: Densest packing of spheres (Kepler conjecture, Hales, Ann. Math. 162, 1065 (2005)).
-SPHERE_DENSEST_PACKING = math.pi / (3.0 * math.sqrt(2.0))
+from mesocrystal.model.shapes import BodyShape
+from mesocrystal.state import BodyState, minimum_image
 
 #: Regime thresholds for the pair thermodynamics of spheres (reported per job).
 #: Noro & Frenkel, J. Chem. Phys. 113, 2941 (2000): the metastable critical point of
@@ -47,47 +40,6 @@ B2_DISPERSED = -1.2
 #: Lu et al., Nature 453, 499 (2008): for ranges of 0.1-0.2 diameters, contact attractions
 #: beyond ~5 kT arrest phase separation into gels/glasses instead of crystallising.
 ARREST_CONTACT_KT = 5.0
-
-
-def size_classes(cv: float, n: int, k: int = N_SIZE_CLASSES) -> tuple[np.ndarray, np.ndarray]:
-    """Discrete size classes of a log-normal population with mean 1 and given CV.
-
-    Class sizes sit at the log-normal quantiles ``(k + 1/2)/K``; their spread is then
-    adjusted so that the count-weighted mean is exactly 1 and the coefficient of variation
-    exactly ``cv``.
-
-    Parameters
-    ----------
-    cv : float
-        Coefficient of variation of the size (0 gives one class).
-    n : int
-        Number of bodies to split among the classes.
-    k : int
-        Number of classes.
-
-    Returns
-    -------
-    scales : numpy.ndarray, shape (K,)
-        Size of each class relative to the mean.
-    counts : numpy.ndarray, shape (K,), int
-        Bodies per class (sums to ``n``).
-    """
-    if cv <= 0.0:
-        return np.ones(1), np.array([n])
-    counts = np.full(k, n // k)
-    for extra in range(n - counts.sum()):
-        counts[(k // 2 + (extra + 1) // 2 * (-1) ** extra) % k] += 1
-    w = counts / n
-    z = ndtri((np.arange(k) + 0.5) / k)
-
-    def cv_of(s):
-        x = np.exp(s * z)
-        mean = np.dot(w, x)
-        return math.sqrt(np.dot(w, (x - mean) ** 2)) / mean - cv
-
-    s = brentq(cv_of, 1e-9, 10.0)
-    x = np.exp(s * z)
-    return x / np.dot(w, x), counts
 
 
 @dataclass
@@ -301,8 +253,7 @@ class Model:
                 ok = True
                 if neigh:
                     neigh = np.asarray(neigh)
-                    d = pos[neigh] - p
-                    d -= box * np.round(d / box)
+                    d = minimum_image(pos[neigh] - p, box)
                     close = (d * d).sum(1) < (
                         radius[self.typeid[i]] + radius[self.typeid[neigh]]
                     ) ** 2
@@ -345,41 +296,6 @@ class Model:
             angmom=angmom,
             typeid=self.typeid.copy(),
         )
-
-
-def max_packing_fraction(params: ModelParameters) -> float:
-    """Largest packing fraction accepted for these parameters.
-
-    The densest packing of the steric envelope (spheres: Kepler; prisms: the envelope in its
-    space-filling bounding prism lattice, a lower bound of the densest packing) capped at
-    :data:`MAX_INSERTION_PACKING` for the random initial configuration.
-    """
-    if params.shape == "sphere":
-        densest = SPHERE_DENSEST_PACKING
-    else:
-        shape = _shape_for(params, 1.0)
-        dims = np.ptp(np.asarray(shape.envelope.vertices), axis=0) + 2 * shape.site_radius
-        if params.shape == "platelet" and params.platelet_sides == 6:
-            prism = math.sqrt(3.0) / 2.0 * dims[1] ** 2 * dims[2]  # hexagonal tiling
-        else:
-            prism = float(np.prod(dims))
-        densest = shape.envelope_volume / prism
-    return min(densest, MAX_INSERTION_PACKING)
-
-
-def _shape_for(params: ModelParameters, scale: float) -> BodyShape:
-    dims = tuple(x * scale for x in params.core_dimensions_nm)
-    if params.shape == "platelet":
-        dims = (dims[0], dims[1])
-    return make_shape(
-        params.shape,
-        dims,
-        shell_thickness=params.shell_nm,
-        site_diameter=params.site_diameter_nm,
-        site_spacing=params.site_spacing_nm,
-        patchy=params.patchy,
-        platelet_sides=params.platelet_sides,
-    )
 
 
 def table_second_virial(f, kT: float) -> float:
@@ -446,8 +362,8 @@ def build_model(params: ModelParameters, table_cache: str | None = None) -> Mode
     rng = np.random.default_rng([params.seed, 0])
     if params.reaction is not None:
         parent_cores, parent_counts, product_cores, weights = reaction_classes(params)
-        shapes = [_shape_for(params, d / params.core_dimensions_nm[0]) for d in parent_cores]
-        shapes += [_shape_for(params, d / params.core_dimensions_nm[0]) for d in product_cores]
+        shapes = [shape_for(params, d / params.core_dimensions_nm[0]) for d in parent_cores]
+        shapes += [shape_for(params, d / params.core_dimensions_nm[0]) for d in product_cores]
         n_par = len(parent_cores)
         names = [f"Ag{k}" for k in range(n_par)] + [f"AgAu{k}" for k in range(len(product_cores))]
         attractive = [False] * n_par + [True] * len(product_cores)
@@ -477,7 +393,7 @@ def build_model(params: ModelParameters, table_cache: str | None = None) -> Mode
             table_cache=table_cache,
         )
     scales, counts = size_classes(params.polydispersity, params.N)
-    shapes = [_shape_for(params, s) for s in scales]
+    shapes = [shape_for(params, s) for s in scales]
     typeid = rng.permutation(np.repeat(np.arange(len(scales)), counts)).astype(np.int64)
     volume = sum(c * s.envelope_volume for c, s in zip(counts, shapes))
     return Model(

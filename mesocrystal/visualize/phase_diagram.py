@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from mesocrystal.files import save_figure, write_json_atomic
+
 from . import style
-from ._files import save_figure, write_json
 
 #: State-point keys that distinguish replicas of one condition.
 REPLICA_KEYS = ("seed",)
@@ -456,7 +457,7 @@ def write_phase_diagram(
         "n_jobs": len(rows),
         "fingerprint": fingerprint(rows, {"x": x, "y": y}),
     }
-    write_json(data, json_path)
+    write_json_atomic(data, json_path)
     return data
 
 

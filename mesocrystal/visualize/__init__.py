@@ -1,13 +1,17 @@
 """Pictures and plots of nanocrystal assemblies, for the dashboard and for papers.
 
 Engine-agnostic: everything is read from HOOMD-schema GSD files (``docs/gsd_schema.md``), the
-JSON written by :func:`analysis.analyze_trajectory` and the signac job documents.
+JSON written by :func:`mesocrystal.analysis.analyze_trajectory` and the signac job documents.
 
 Modules
 -------
 render
     The final frame as the real body shapes in their orientations (whole box coloured by
-    aggregate; close-up of the largest aggregate coloured by local order) and a GIF movie.
+    aggregate; close-up of the largest aggregate coloured by local order): the figure layout.
+scene, camera
+    What a picture shows (bodies, aggregates, colours) and how it is drawn (view, shading).
+movie
+    A GIF movie of the trajectory.
 plots
     Order parameters and aggregation against time, energy and temperature against time, g(r).
 phase_diagram
@@ -18,7 +22,8 @@ paper_report
 afm
     AFM-like height maps of the largest aggregate (``afm.png``).
 jobs
-    One call per workflow operation (file names, up-to-date checks, the job's label).
+    One call per workflow operation (up-to-date checks, the job's label); the file names are
+    in :mod:`mesocrystal.products`.
 cards
     signac-dashboard modules (imported by ``dashboard.py`` only).
 meshes, style
@@ -26,33 +31,10 @@ meshes, style
 examples
     Known configurations (FCC crystallite, platelet stacks, gas) written in the GSD schema.
 
-The job's label is read from ``job.doc["classification"]`` (:data:`CLASSIFICATION_KEY`).
+The job's label is read from ``job.doc["classification"]``
+(:data:`mesocrystal.products.CLASSIFICATION_KEY`).
 """
 
-from .jobs import (
-    AGGREGATE_PNG,
-    ANALYSIS_JSON,
-    CLASSIFICATION_KEY,
-    MOVIE_GIF,
-    PHASE_DIAGRAM_JSON,
-    PHASE_DIAGRAM_PNG,
-    RDF_PNG,
-    STRUCTURE_PNG,
-    THERMO_PNG,
-    TIMESERIES_PNG,
-    job_classification,
-)
+from .jobs import job_classification
 
-__all__ = [
-    "AGGREGATE_PNG",
-    "ANALYSIS_JSON",
-    "CLASSIFICATION_KEY",
-    "MOVIE_GIF",
-    "PHASE_DIAGRAM_JSON",
-    "PHASE_DIAGRAM_PNG",
-    "RDF_PNG",
-    "STRUCTURE_PNG",
-    "THERMO_PNG",
-    "TIMESERIES_PNG",
-    "job_classification",
-]
+__all__ = ["job_classification"]

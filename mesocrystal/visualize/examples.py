@@ -16,6 +16,9 @@ import gsd.hoomd
 import numpy as np
 import rowan
 
+from mesocrystal import schema
+from mesocrystal.state import minimum_image, wrap
+
 #: Steric envelope of a 3.5 nm sphere with half a 0.75 nm shell on each side [nm].
 SPHERE_SHAPE = {"type": "Sphere", "diameter": 4.25}
 
@@ -69,27 +72,21 @@ def make_frame(
     """
     pos = np.asarray(positions, dtype=np.float64)
     n = len(pos)
-    image = np.floor((pos + 0.5 * box_length) / box_length).astype(np.int32)
-    wrapped = pos - image * box_length
+    wrapped, image = wrap(pos, box_length)
     if orientations is None:
         orientations = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
-    frame = gsd.hoomd.Frame()
-    frame.configuration.step = int(step)
-    frame.configuration.dimensions = 3
-    frame.configuration.box = [box_length, box_length, box_length, 0.0, 0.0, 0.0]
-    frame.particles.N = n
-    frame.particles.types = ["A0"]
-    frame.particles.type_shapes = [shape]
-    frame.particles.typeid = np.zeros(n, dtype=np.uint32)
-    frame.particles.position = wrapped.astype(np.float32)
-    frame.particles.image = image
-    frame.particles.orientation = rowan.normalize(np.asarray(orientations)).astype(np.float32)
-    frame.particles.body = np.arange(n, dtype=np.int32)
-    frame.particles.diameter = np.full(n, _circumscribed_diameter(shape), dtype=np.float32)
-    frame.particles.mass = np.ones(n, dtype=np.float32)
-    for name, value in (log or {}).items():
-        frame.log[f"mesocrystal/{name}"] = np.array([value], dtype=np.float64)
-    return frame
+    return schema.frame_from_arrays(
+        [box_length] * 3,
+        wrapped,
+        step=step,
+        types=["A0"],
+        type_shapes=[shape],
+        orientation=rowan.normalize(np.asarray(orientations)),
+        image=image,
+        mass=np.ones(n),
+        diameter=np.full(n, _circumscribed_diameter(shape)),
+        log=log,
+    )
 
 
 def fcc_cluster(n_cells: int = 3, spacing: float = 4.3) -> np.ndarray:
@@ -107,12 +104,11 @@ def fcc_cluster(n_cells: int = 3, spacing: float = 4.3) -> np.ndarray:
     numpy.ndarray
         ``(4 n_cells^3, 3)`` positions [nm].
     """
-    a = spacing * np.sqrt(2.0)
-    basis = np.array([[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
-    cells = np.array(
-        [[i, j, k] for i in range(n_cells) for j in range(n_cells) for k in range(n_cells)]
-    )
-    pos = (cells[:, None, :] + basis[None, :, :]).reshape(-1, 3) * a
+    import freud
+
+    cell = freud.data.UnitCell.fcc()  # conventional cubic cell of edge 1, four sites
+    _, pos = cell.generate_system(num_replicas=n_cells, scale=spacing * np.sqrt(2.0))
+    pos = np.asarray(pos, dtype=np.float64)
     return pos - pos.mean(axis=0)
 
 
@@ -172,8 +168,7 @@ def random_gas(
             break
         trial = rng.uniform(-0.5 * box_length, 0.5 * box_length, 3)
         if out or fixed:
-            d = np.asarray(fixed + out) - trial
-            d -= box_length * np.round(d / box_length)
+            d = minimum_image(np.asarray(fixed + out) - trial, box_length)
             if np.min(np.linalg.norm(d, axis=1)) < min_distance:
                 continue
         out.append(trial)
@@ -246,8 +241,5 @@ def assembly_trajectory(
 
 
 def write_trajectory(frames: Sequence[gsd.hoomd.Frame], path: str | os.PathLike) -> Path:
-    """Write frames to a new GSD file; returns its path."""
-    with gsd.hoomd.open(os.fspath(path), "w") as traj:
-        for frame in frames:
-            traj.append(frame)
-    return Path(path)
+    """Write frames to a new GSD file (atomically, :func:`mesocrystal.schema.write_frames`)."""
+    return schema.write_frames(frames, path)

@@ -7,7 +7,7 @@ with a confidence. See ``docs/classifier.md`` for the decision rules.
 
 Examples
 --------
->>> import analysis
+>>> from mesocrystal import analysis
 >>> result = analysis.classify_file("trajectory.gsd")          # doctest: +SKIP
 >>> result.label, result.confidence                            # doctest: +SKIP
 ('crystalline', 0.93)
@@ -18,6 +18,8 @@ from ._lazy import defer_freud_plotting
 
 defer_freud_plotting()
 
+from mesocrystal.schema import GSDReadError, frame_count, read_frame  # noqa: E402
+
 from .classify import (  # noqa: E402
     LABELS,
     Classification,
@@ -26,15 +28,7 @@ from .classify import (  # noqa: E402
     classify_frame,
 )
 from .descriptors import Descriptors, PerBody, compute_descriptors  # noqa: E402
-from .io import (  # noqa: E402
-    BodySystem,
-    FrameError,
-    GSDReadError,
-    frame_count,
-    load_bodies,
-    read_frame,
-    system_from_arrays,
-)
+from .io import BodySystem, FrameError, load_bodies, system_from_arrays  # noqa: E402
 from .trajectory import (  # noqa: E402
     analyze_trajectory,
     classify_trajectory,

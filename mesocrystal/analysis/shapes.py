@@ -26,18 +26,23 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 #: Ratio of largest to smallest extent above which a body counts as anisotropic (its orientation
 #: is meaningful). A cube has ratio 1, the platelets of the project 3-10.
 ANISOTROPY_THRESHOLD = 1.2
 
-_AXIS_DEDUP_DECIMALS = 6
+#: Distance below which two folded unit axes are the same axis (a face normal and the normal of
+#: the opposite, parallel face are one separating axis).
+AXIS_TOLERANCE = 1e-6
 
 
 @dataclasses.dataclass(frozen=True)
-class BodyShape:
-    """Convex body shape in its body frame.
+class ConvexShape:
+    """Convex body shape in its body frame, as the analysis sees it (contacts and sizes).
+
+    Built from ``particles/type_shapes`` (:func:`shape_from_spec`); the model's rigid body with
+    its interaction sites is :class:`mesocrystal.model.shapes.BodyShape`.
 
     Attributes
     ----------
@@ -111,10 +116,10 @@ class BodyShape:
             core = np.zeros(directions.shape[:-1])
         return core + self.rounding_radius
 
-    def scaled(self, factor: float) -> BodyShape:
+    def scaled(self, factor: float) -> ConvexShape:
         """Return the shape uniformly scaled by ``factor``."""
         f = float(factor)
-        return BodyShape(
+        return ConvexShape(
             kind=self.kind,
             vertices=None if self.vertices is None else self.vertices * f,
             semi_axes=None if self.semi_axes is None else self.semi_axes * f,
@@ -125,12 +130,12 @@ class BodyShape:
         )
 
 
-def sphere(diameter: float) -> BodyShape:
+def sphere(diameter: float) -> ConvexShape:
     """Sphere of the given diameter (nm)."""
     d = float(diameter)
     if not d > 0:
         raise ValueError(f"sphere diameter must be positive, got {d}")
-    return BodyShape(
+    return ConvexShape(
         kind="sphere",
         vertices=None,
         semi_axes=None,
@@ -142,18 +147,25 @@ def sphere(diameter: float) -> BodyShape:
 
 
 def _unique_axes(normals: np.ndarray) -> np.ndarray:
-    """Unit normals with antiparallel and duplicate vectors merged, ``(F, 3)``."""
+    """Unit normals with antiparallel and duplicate vectors merged, ``(F, 3)``.
+
+    Vectors closer than :data:`AXIS_TOLERANCE` after folding ``n`` and ``-n`` together are one
+    axis (pairs found with :meth:`scipy.spatial.cKDTree.query_pairs`); the first of each is
+    kept, in input order.
+    """
     n = np.asarray(normals, dtype=np.float64)
     n = n / np.linalg.norm(n, axis=1)[:, None]
     # fold n and -n onto one representative: make the first non-zero component positive
     lead = np.argmax(np.abs(n) > 1e-8, axis=1)
     sign = np.sign(n[np.arange(len(n)), lead])
     n = n * sign[:, None]
-    _, idx = np.unique(np.round(n, _AXIS_DEDUP_DECIMALS), axis=0, return_index=True)
-    return n[np.sort(idx)]
+    pairs = cKDTree(n).query_pairs(AXIS_TOLERANCE, output_type="ndarray")
+    duplicate = np.zeros(len(n), dtype=bool)
+    duplicate[pairs.max(axis=1)] = True
+    return n[~duplicate]
 
 
-def polyhedron(vertices: np.ndarray, rounding_radius: float = 0.0) -> BodyShape:
+def polyhedron(vertices: np.ndarray, rounding_radius: float = 0.0) -> ConvexShape:
     """Convex (sphero)polyhedron, or a rounded convex polygon if the vertices are coplanar.
 
     Parameters
@@ -205,7 +217,7 @@ def polyhedron(vertices: np.ndarray, rounding_radius: float = 0.0) -> BodyShape:
         length = 2.0 * np.abs(centred @ vt[0]).max()
         volume = math.pi * r**2 * length + 4.0 / 3.0 * math.pi * r**3
         axes = np.zeros((0, 3))
-    return BodyShape(
+    return ConvexShape(
         kind="polyhedron",
         vertices=v,
         semi_axes=None,
@@ -216,12 +228,12 @@ def polyhedron(vertices: np.ndarray, rounding_radius: float = 0.0) -> BodyShape:
     )
 
 
-def ellipsoid(a: float, b: float, c: float) -> BodyShape:
+def ellipsoid(a: float, b: float, c: float) -> ConvexShape:
     """Ellipsoid with semi-axes ``a``, ``b``, ``c`` (nm) along the body x, y, z axes."""
     semi = np.array([a, b, c], dtype=np.float64)
     if not np.all(semi > 0):
         raise ValueError("ellipsoid semi-axes must be positive")
-    return BodyShape(
+    return ConvexShape(
         kind="ellipsoid",
         vertices=None,
         semi_axes=semi,
@@ -232,7 +244,7 @@ def ellipsoid(a: float, b: float, c: float) -> BodyShape:
     )
 
 
-def shape_from_spec(spec: Mapping[str, Any] | None) -> BodyShape | None:
+def shape_from_spec(spec: Mapping[str, Any] | None) -> ConvexShape | None:
     """Build a shape from one entry of HOOMD ``particles/type_shapes``.
 
     Parameters
@@ -242,7 +254,7 @@ def shape_from_spec(spec: Mapping[str, Any] | None) -> BodyShape | None:
 
     Returns
     -------
-    BodyShape or None
+    ConvexShape or None
         ``None`` when the entry is empty or describes a shape that is not a 3-D convex body
         (e.g. 2-D polygons); callers then fall back to ``particles/diameter``.
     """

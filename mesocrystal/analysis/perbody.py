@@ -24,12 +24,13 @@ itself. The archive is written through a temporary file and :func:`os.replace`.
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from mesocrystal.files import atomic_output
 
 #: Fields stored per frame.
 FIELDS = ("particle_index", "aggregate_id", "solid_bonds", "solid", "layer_index", "bonds", "step")
@@ -91,16 +92,8 @@ def write_per_body(
     for f, rec in records.items():
         for name in FIELDS:
             arrays[f"f{f}.{name}"] = rec[name]
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(out) as tmp:
+        np.savez(tmp, **arrays)
     return out
 
 

@@ -368,6 +368,53 @@ def _body_frame(quats: np.ndarray, direction: np.ndarray) -> np.ndarray:
     return rowan.rotate(rowan.conjugate(quats), np.broadcast_to(direction, (len(quats), 3)))
 
 
+def _layering(system: BodySystem, agg, nem_largest):
+    """Layering of the largest aggregate, or of the largest condensed region when that is
+    larger (see :data:`CONDENSED_CHECK`).
+
+    Returns
+    -------
+    tuple
+        The layering, its basis (``"aggregate"``, ``"condensed"`` or ``"none"``) and the
+        condensed-region analysis (None when it was not needed).
+    """
+    n_agg = int(np.count_nonzero(agg.aggregated))
+    layers = _largest_aggregate_layering(system, agg, nem_largest)
+    layer_basis = "aggregate" if layers.method != "none" else "none"
+    condensed = None
+    if (
+        n_agg < CONDENSED_CHECK * system.n
+        or np.count_nonzero(agg.largest) < CONDENSED_CHECK * n_agg
+    ):
+        condensed = _condensed(system)
+    if condensed is not None and np.count_nonzero(condensed.aggregation.largest) > np.count_nonzero(
+        agg.largest
+    ):
+        layers, layer_basis = condensed.layering, "condensed"
+    return layers, layer_basis, condensed
+
+
+def _packing(system: BodySystem, aggregated: np.ndarray, window: np.ndarray | None):
+    """Voronoi packing of the aggregates (of the window of a large system) and the number of
+    bodies probed."""
+    if window is None:
+        return packing.voronoi_packing(system, aggregated), int(np.count_nonzero(aggregated))
+    pack = _window_packing(system, aggregated, window)
+    return pack, int(np.count_nonzero(aggregated & window))
+
+
+def _solid_fraction(bo, pack, aggregated: np.ndarray) -> tuple[str, float]:
+    """Solid-like fraction on the interior of the aggregates when it holds
+    :data:`MIN_INTERIOR` bodies, else on the whole aggregates; returns ``(basis, fraction)``."""
+    if int(np.count_nonzero(pack.interior)) >= MIN_INTERIOR:
+        basis, mask = "interior", pack.interior
+    elif np.any(aggregated):
+        basis, mask = "aggregate", aggregated
+    else:
+        basis, mask = "none", aggregated
+    return basis, float(np.mean(bo.solid[mask])) if np.any(mask) else float("nan")
+
+
 def compute_descriptors(
     frame: gsd.hoomd.Frame | BodySystem,
     *,
@@ -413,35 +460,12 @@ def compute_descriptors(
     nem = orientation.nematic_order(system, aggregated if np.any(aggregated) else ~aggregated)
     nem_largest = orientation.nematic_order(system, agg.largest)
     lap("nematic")
-    layers = _largest_aggregate_layering(system, agg, nem_largest)
-    layer_basis = "aggregate" if layers.method != "none" else "none"
-    condensed = None
-    if (
-        n_agg < CONDENSED_CHECK * system.n
-        or np.count_nonzero(agg.largest) < CONDENSED_CHECK * n_agg
-    ):
-        condensed = _condensed(system)
-    if condensed is not None and np.count_nonzero(condensed.aggregation.largest) > np.count_nonzero(
-        agg.largest
-    ):
-        layers, layer_basis = condensed.layering, "condensed"
+    layers, layer_basis, condensed = _layering(system, agg, nem_largest)
     lap("layering")
-    if window is None:
-        pack = packing.voronoi_packing(system, aggregated)
-        n_probe = n_agg
-    else:
-        pack = _window_packing(system, aggregated, window)
-        n_probe = int(np.count_nonzero(aggregated & window))
+    pack, n_probe = _packing(system, aggregated, window)
     lap("voronoi")
-
     n_int = int(np.count_nonzero(pack.interior))
-    if n_int >= MIN_INTERIOR:
-        basis, basis_mask = "interior", pack.interior
-    elif n_agg > 0:
-        basis, basis_mask = "aggregate", aggregated
-    else:
-        basis, basis_mask = "none", aggregated
-    solid = float(np.mean(bo.solid[basis_mask])) if np.any(basis_mask) else float("nan")
+    basis, solid = _solid_fraction(bo, pack, aggregated)
 
     desc = Descriptors(
         n_bodies=system.n,

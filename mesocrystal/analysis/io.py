@@ -1,4 +1,4 @@
-"""Reading and validating GSD trajectories written with the HOOMD schema.
+"""The body loader: body centres, orientations and sizes from a frame of the HOOMD schema.
 
 Only body centres and free particles are analysed: a particle ``i`` is kept when
 ``particles/body[i] == i`` (rigid-body centre) or ``particles/body[i] < 0`` (free particle);
@@ -13,11 +13,7 @@ and clearly inconsistent with the particle spacing, from the nearest-neighbour d
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import freud
 import gsd.hoomd
@@ -38,137 +34,8 @@ NN_PERCENTILE_FACTOR = 1.15
 MIN_BODIES_TO_INFER = 13
 
 
-class GSDReadError(RuntimeError):
-    """The file is missing, empty, truncated, corrupt, or not a HOOMD-schema GSD file."""
-
-
 class FrameError(ValueError):
     """A frame cannot be analysed (no particles, invalid box, non-finite positions, 2-D)."""
-
-
-@contextlib.contextmanager
-def open_trajectory(path: str | os.PathLike) -> Iterator[gsd.hoomd.HOOMDTrajectory]:
-    """Open a GSD trajectory for reading, with clear errors for unusable files.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Path of a HOOMD-schema GSD file.
-
-    Yields
-    ------
-    gsd.hoomd.HOOMDTrajectory
-        The open trajectory (closed on exit). It has at least one frame.
-
-    Raises
-    ------
-    GSDReadError
-        If the file does not exist, is a directory, is empty, is not a GSD file, is corrupt or
-        truncated, or holds no frames.
-    """
-    p = Path(path)
-    if not p.exists():
-        raise GSDReadError(f"{p}: no such file")
-    if p.is_dir():
-        raise GSDReadError(f"{p}: is a directory, not a GSD file")
-    if p.stat().st_size == 0:
-        raise GSDReadError(f"{p}: file is empty")
-    try:
-        traj = gsd.hoomd.open(str(p), "r")
-    except (RuntimeError, OSError, ValueError, KeyError) as exc:
-        raise GSDReadError(
-            f"{p}: not a readable HOOMD GSD file (truncated, corrupt or another format: {exc})"
-        ) from exc
-    try:
-        if len(traj) == 0:
-            raise GSDReadError(f"{p}: GSD file holds no frames")
-        yield traj
-    finally:
-        traj.close()
-
-
-def _read(traj: gsd.hoomd.HOOMDTrajectory, index: int, path: str | os.PathLike) -> gsd.hoomd.Frame:
-    try:
-        frame = traj[index]
-        # touch the per-particle chunks so that truncated data fails here, not later
-        _ = frame.particles.position, frame.configuration.box
-    except (RuntimeError, OSError, ValueError, KeyError, IndexError) as exc:
-        raise GSDReadError(
-            f"{path}: frame {index} cannot be read (truncated or corrupt: {exc})"
-        ) from exc
-    if frame.particles.position is None and frame.particles.N > 0:
-        raise GSDReadError(f"{path}: frame {index} has no particles/position")
-    return frame
-
-
-def frame_count(path: str | os.PathLike) -> int:
-    """Number of frames in a GSD file (raises :class:`GSDReadError` on unusable files)."""
-    with open_trajectory(path) as traj:
-        return len(traj)
-
-
-def read_frame(path: str | os.PathLike, frame: int = -1) -> tuple[int, gsd.hoomd.Frame]:
-    """Read one frame.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        GSD file.
-    frame : int
-        Frame index; negative values count from the end (``-1`` = last frame).
-
-    Returns
-    -------
-    tuple of (int, gsd.hoomd.Frame)
-        The non-negative frame index and the frame.
-
-    Raises
-    ------
-    GSDReadError
-        On unusable files or an out-of-range frame index.
-    """
-    with open_trajectory(path) as traj:
-        n = len(traj)
-        index = frame + n if frame < 0 else frame
-        if not 0 <= index < n:
-            raise GSDReadError(f"{path}: frame {frame} out of range (file has {n} frames)")
-        return index, _read(traj, index, path)
-
-
-def frame_indices(n_frames: int, stride: int = 1, start: int = 0, stop: int | None = None) -> list:
-    """Frame indices ``start, start + stride, ...`` below ``stop``, always ending on the last one.
-
-    Parameters
-    ----------
-    n_frames : int
-        Number of frames in the trajectory.
-    stride : int
-        Step between analysed frames (>= 1).
-    start, stop : int
-        Python-style range bounds (negative values count from the end).
-
-    Returns
-    -------
-    list of int
-        Sorted frame indices; the last frame of the range is always included so that a time
-        series ends on the final state.
-    """
-    if stride < 1:
-        raise ValueError(f"stride must be >= 1, got {stride}")
-    first, last, _ = slice(start, stop).indices(n_frames)
-    idx = list(range(first, last, stride))
-    if last - 1 >= first and (not idx or idx[-1] != last - 1):
-        idx.append(last - 1)
-    return idx
-
-
-def iter_frames(
-    path: str | os.PathLike, stride: int = 1, start: int = 0, stop: int | None = None
-) -> Iterator[tuple[int, gsd.hoomd.Frame]]:
-    """Iterate over ``(index, frame)`` pairs selected by :func:`frame_indices`."""
-    with open_trajectory(path) as traj:
-        for index in frame_indices(len(traj), stride, start, stop):
-            yield index, _read(traj, index, path)
 
 
 @dataclasses.dataclass
@@ -187,7 +54,7 @@ class BodySystem:
         ``(N,)`` type index of each body.
     types : tuple of str
         Type names.
-    shapes : tuple of BodyShape
+    shapes : tuple of ConvexShape
         Shape of each type at reference scale.
     scale : numpy.ndarray
         ``(N,)`` factor by which each body's type shape is scaled (polydispersity within a type).
@@ -339,7 +206,7 @@ def load_bodies(frame: gsd.hoomd.Frame) -> BodySystem:
     Parameters
     ----------
     frame : gsd.hoomd.Frame
-        One frame, e.g. from :func:`read_frame` or ``gsd.hoomd.open(...)[i]``.
+        One frame, e.g. from :func:`mesocrystal.schema.read_frame`.
 
     Returns
     -------
@@ -377,29 +244,78 @@ def load_bodies(frame: gsd.hoomd.Frame) -> BodySystem:
     if typeid.min() < 0 or typeid.max() >= len(types):
         raise FrameError("particles/typeid refers to an undefined type")
 
-    quat = per_particle(p.orientation, 0.0, 4).astype(np.float64)[index]
+    quat = _unit_quaternions(per_particle(p.orientation, 0.0, 4).astype(np.float64)[index])
     if p.orientation is None:
         quat[:, 0] = 1.0
+    positions = box.wrap(pos[index])
+    diam = per_particle(p.diameter, 1.0).astype(np.float64)[index]
+    shapes, scale, size_source = _sizes(box, positions, typeid, types, p.type_shapes, diam)
+    return BodySystem(
+        box=box,
+        positions=positions,
+        orientations=quat,
+        typeid=typeid,
+        types=types,
+        shapes=shapes,
+        scale=scale,
+        particle_index=index,
+        step=int(frame.configuration.step or 0),
+        size_source=size_source,
+        has_orientations=bool(np.any(np.abs(np.abs(quat[:, 0]) - 1.0) > 1e-6)),
+    )
+
+
+def _unit_quaternions(quat: np.ndarray) -> np.ndarray:
+    """``(N, 4)`` quaternions normalised in place; zero or non-finite ones become the identity."""
     norm = np.linalg.norm(quat, axis=1)
     bad = ~np.isfinite(norm) | (norm < 1e-12)
     quat[bad] = (1.0, 0.0, 0.0, 0.0)
     norm[bad] = 1.0
     quat /= norm[:, None]
-    has_orientations = bool(np.any(np.abs(np.abs(quat[:, 0]) - 1.0) > 1e-6))
+    return quat
 
-    diam = per_particle(p.diameter, 1.0).astype(np.float64)[index]
+
+def _sizes(
+    box: freud.box.Box,
+    positions: np.ndarray,
+    typeid: np.ndarray,
+    types: tuple,
+    type_shapes,
+    diam: np.ndarray,
+) -> tuple[tuple, np.ndarray, str]:
+    """Shape of each type, scale of each body and where the sizes came from.
+
+    Parameters
+    ----------
+    box : freud.box.Box
+        Simulation box.
+    positions : numpy.ndarray
+        ``(N, 3)`` body positions (nm).
+    typeid : numpy.ndarray
+        ``(N,)`` type of each body.
+    types : tuple of str
+        Type names.
+    type_shapes : list of dict or None
+        ``particles/type_shapes`` of the frame.
+    diam : numpy.ndarray
+        ``(N,)`` ``particles/diameter`` of each body (the GSD default is 1.0).
+
+    Returns
+    -------
+    shapes : tuple of ConvexShape
+    scale : numpy.ndarray
+        ``(N,)`` factor by which each body's type shape is scaled.
+    size_source : str
+        See :attr:`BodySystem.size_source`.
+    """
     diam_default = bool(np.all(diam == 1.0)) or not np.all(np.isfinite(diam) & (diam > 0))
-
-    specs = list(p.type_shapes) if p.type_shapes is not None else []
+    specs = list(type_shapes) if type_shapes is not None else []
     specs += [{}] * (len(types) - len(specs))
-    type_shapes = [_shapes.shape_from_spec(s) for s in specs[: len(types)]]
-
-    positions = box.wrap(pos[index])
-    scale = np.ones(len(index))
+    scale = np.ones(len(positions))
     sources = set()
     shape_list = []
     inferred = None
-    for t, shape in enumerate(type_shapes):
+    for t, shape in enumerate(_shapes.shape_from_spec(s) for s in specs[: len(types)]):
         members = typeid == t
         if shape is not None:
             if not diam_default:
@@ -421,20 +337,7 @@ def load_bodies(frame: gsd.hoomd.Frame) -> BodySystem:
         scale[members] = inferred[0]
         if np.any(members):
             sources.add(inferred[1])
-
-    return BodySystem(
-        box=box,
-        positions=positions,
-        orientations=quat,
-        typeid=typeid,
-        types=types,
-        shapes=tuple(shape_list),
-        scale=scale,
-        particle_index=index,
-        step=int(frame.configuration.step or 0),
-        size_source="+".join(sorted(sources)),
-        has_orientations=has_orientations,
-    )
+    return tuple(shape_list), scale, "+".join(sorted(sources))
 
 
 def system_from_arrays(
@@ -442,7 +345,7 @@ def system_from_arrays(
     positions: np.ndarray,
     diameters: np.ndarray | float = 1.0,
     orientations: np.ndarray | None = None,
-    shape: _shapes.BodyShape | None = None,
+    shape: _shapes.ConvexShape | None = None,
 ) -> BodySystem:
     """Build a :class:`BodySystem` from arrays (no GSD file needed).
 
@@ -456,7 +359,7 @@ def system_from_arrays(
         ``(N,)`` circumsphere diameters (nm), used when ``shape`` is ``None``.
     orientations : numpy.ndarray, optional
         ``(N, 4)`` quaternions; identity if omitted.
-    shape : BodyShape, optional
+    shape : ConvexShape, optional
         Common body shape of all particles.
     """
     if not isinstance(box, freud.box.Box):

@@ -600,7 +600,8 @@ def measure_file(gsd_path, out_path=None, frame: int = -1, with_maps: bool = Fal
     dict
         The measures, plus ``frame``, ``source`` and ``schema_version``.
     """
-    from .io import read_frame
+    from mesocrystal.schema import read_frame
+
     from .trajectory import write_json_atomic
 
     index, data = read_frame(gsd_path, frame)

@@ -1,22 +1,7 @@
 """What the workflow operations call: products of a job, up-to-date checks, the job's label.
 
-Products (in the job directory unless stated otherwise):
-
-======================  =====================================================  ===============
-file                    content                                                operation
-======================  =====================================================  ===============
-``structure.png``       final frame, whole box, coloured by aggregate          ``render``
-``aggregate.png``       close-up of the largest aggregate, local order         ``render``
-``trajectory.gif``      movie of the trajectory                                ``animate``
-``timeseries.png``      order parameters, aggregation and label against time   ``plot``
-``thermo.png``          potential energy and temperatures against time         ``plot``
-``rdf.png``             g(r) of the final frame                                ``plot``
-``phase_diagram.png``   labels over the swept variables (project directory)    ``phase_diagram``
-``phase_diagram.json``  the same as data (project directory)                   ``phase_diagram``
-======================  =====================================================  ===============
-
-A product is up to date when it exists and is not older than its inputs (``trajectory.gsd``,
-``analysis.json``), so a trajectory that is extended later is drawn again.
+The files are named in :mod:`mesocrystal.products`; a product is up to date when it exists
+and is not older than its inputs (:func:`mesocrystal.products.fresh`).
 
 The structure label of a job is read from the job document, key :data:`CLASSIFICATION_KEY`
 (``job.doc["classification"]["label"]`` and ``["confidence"]``). Until the classification has
@@ -31,22 +16,22 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-TRAJECTORY_GSD = "trajectory.gsd"
-ANALYSIS_JSON = "analysis.json"
-STRUCTURE_PNG = "structure.png"
-AGGREGATE_PNG = "aggregate.png"
-MOVIE_GIF = "trajectory.gif"
-TIMESERIES_PNG = "timeseries.png"
-THERMO_PNG = "thermo.png"
-RDF_PNG = "rdf.png"
-PHASE_DIAGRAM_PNG = "phase_diagram.png"
-PHASE_DIAGRAM_JSON = "phase_diagram.json"
-
-#: Job-document key of the classification: ``{"label": str, "confidence": float, ...}``.
-CLASSIFICATION_KEY = "classification"
-
-RENDER_PRODUCTS = (STRUCTURE_PNG, AGGREGATE_PNG)
-PLOT_PRODUCTS = (TIMESERIES_PNG, THERMO_PNG, RDF_PNG)
+from mesocrystal.products import (
+    AGGREGATE_PNG,
+    ANALYSIS_JSON,
+    CLASSIFICATION_KEY,
+    MOVIE_GIF,
+    PHASE_DIAGRAM_JSON,
+    PHASE_DIAGRAM_PNG,
+    PLOT_PRODUCTS,
+    RDF_PNG,
+    RENDER_PRODUCTS,
+    STRUCTURE_PNG,
+    THERMO_PNG,
+    TIMESERIES_PNG,
+    TRAJECTORY_GSD,
+    fresh,
+)
 
 
 def _read_json(path: str | os.PathLike) -> dict | None:
@@ -105,34 +90,19 @@ def job_classification(job, details: bool = False) -> dict[str, Any] | None:
     return result
 
 
-def _fresh(job, products: Sequence[str], sources: Sequence[str]) -> bool:
-    """All ``products`` exist and none is older than an existing source."""
-    try:
-        made = [os.stat(job.fn(p)).st_mtime for p in products]
-    except FileNotFoundError:
-        return False
-    inputs = [os.stat(job.fn(s)).st_mtime for s in sources if job.isfile(s)]
-    return not inputs or min(made) >= max(inputs)
-
-
 def rendered(job) -> bool:
     """``structure.png`` and ``aggregate.png`` are up to date."""
-    return _fresh(job, RENDER_PRODUCTS, (TRAJECTORY_GSD,))
+    return fresh(job, RENDER_PRODUCTS, (TRAJECTORY_GSD,))
 
 
 def animated(job) -> bool:
     """``trajectory.gif`` is up to date."""
-    return _fresh(job, (MOVIE_GIF,), (TRAJECTORY_GSD,))
-
-
-def analyzed(job) -> bool:
-    """``analysis.json`` (written by :func:`analysis.analyze_trajectory`) exists."""
-    return job.isfile(ANALYSIS_JSON)
+    return fresh(job, (MOVIE_GIF,), (TRAJECTORY_GSD,))
 
 
 def plotted(job) -> bool:
     """``timeseries.png``, ``thermo.png`` and ``rdf.png`` are up to date."""
-    return _fresh(job, PLOT_PRODUCTS, (TRAJECTORY_GSD, ANALYSIS_JSON))
+    return fresh(job, PLOT_PRODUCTS, (TRAJECTORY_GSD, ANALYSIS_JSON))
 
 
 def describe_statepoint(sp: Mapping[str, Any]) -> str:
@@ -173,7 +143,7 @@ def _time_info(job) -> dict[str, Any]:
 
 def _per_body(job) -> str | None:
     """Per-body archive written with ``analysis.json`` (reused instead of analysing again)."""
-    from analysis.perbody import per_body_path
+    from mesocrystal.analysis.perbody import per_body_path
 
     path = per_body_path(job.fn(ANALYSIS_JSON))
     return str(path) if path.exists() else None
@@ -195,7 +165,7 @@ def render(job) -> None:
 
 def animate(job, max_frames: int = 20) -> None:
     """Write ``trajectory.gif``, at most ``max_frames`` frames of the trajectory."""
-    from .render import render_movie
+    from .movie import render_movie
 
     render_movie(
         job.fn(TRAJECTORY_GSD),
@@ -277,8 +247,8 @@ def phase_diagram_current(*jobs) -> bool:
 def phase_diagram(*jobs) -> dict[str, Any]:
     """Draw ``phase_diagram.png`` and write ``phase_diagram.json`` in the project directory.
 
-    The two axes are chosen automatically (:func:`visualize.phase_diagram.choose_axes`) unless
-    the project document names them: ``project.doc["phase_diagram"] = {"x": key, "y": key}``.
+    The two axes are chosen automatically (:func:`mesocrystal.visualize.phase_diagram.choose_axes`)
+    unless the project document names them: ``project.doc["phase_diagram"] = {"x": key, "y": key}``.
     """
     from .phase_diagram import write_phase_diagram
 

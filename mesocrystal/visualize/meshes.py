@@ -93,8 +93,12 @@ def _rounding_directions(n_ring: int = 8) -> np.ndarray:
     return np.concatenate(dirs)
 
 
-def convex_mesh(points: np.ndarray, smooth: bool = False, tolerance: float = 1e-6) -> Mesh:
-    """Convex hull of ``points`` with coplanar hull triangles merged into planar polygons.
+def convex_mesh(points: np.ndarray, smooth: bool = False) -> Mesh:
+    """Convex hull of ``points`` as planar polygons.
+
+    The polygons are the faces of :class:`coxeter.shapes.ConvexPolyhedron` (coplanar hull
+    triangles merged, vertices counter-clockwise seen from outside, outward unit normals),
+    built on the hull vertices (:class:`scipy.spatial.ConvexHull`).
 
     Parameters
     ----------
@@ -102,47 +106,18 @@ def convex_mesh(points: np.ndarray, smooth: bool = False, tolerance: float = 1e-
         ``(P, 3)`` points [nm]; at least four, not coplanar.
     smooth : bool
         Flag stored in the mesh (curved surface approximation).
-    tolerance : float
-        Hull facets whose unit normals and offsets (relative to the body size) agree within
-        this tolerance are merged into one polygon.
 
     Returns
     -------
     Mesh
         The hull as planar polygons with outward normals.
     """
+    import coxeter  # deferred: only pictures of polyhedra need it
+
     points = np.asarray(points, dtype=np.float64)
-    hull = ConvexHull(points)
-    size = float(np.max(np.ptp(points, axis=0)))
-    planes = hull.equations / np.array([1.0, 1.0, 1.0, size])
-    group = np.full(len(planes), -1)
-    representatives: list[np.ndarray] = []
-    for k, plane in enumerate(planes):
-        for g, rep in enumerate(representatives):
-            if np.all(np.abs(plane - rep) < tolerance):
-                group[k] = g
-                break
-        else:
-            group[k] = len(representatives)
-            representatives.append(plane)
-    used = np.unique(hull.simplices)
-    remap = np.full(len(points), -1)
-    remap[used] = np.arange(len(used))
-    vertices = points[used]
-    faces, normals = [], []
-    for g in range(group.max() + 1):
-        members = np.flatnonzero(group == g)
-        normal = hull.equations[members[0], :3]
-        idx = np.unique(hull.simplices[members])
-        pts = points[idx]
-        centre = pts.mean(axis=0)
-        u = pts[0] - centre
-        u = u / np.linalg.norm(u)
-        v = np.cross(normal, u)
-        angle = np.arctan2((pts - centre) @ v, (pts - centre) @ u)
-        faces.append(remap[idx[np.argsort(angle)]])
-        normals.append(normal)
-    return Mesh(vertices, tuple(faces), np.array(normals), smooth=smooth)
+    hull = coxeter.shapes.ConvexPolyhedron(points[ConvexHull(points).vertices])
+    faces = tuple(np.asarray(face, dtype=np.int64) for face in hull.faces)
+    return Mesh(np.asarray(hull.vertices), faces, np.asarray(hull.normals), smooth=smooth)
 
 
 def rounded_polyhedron(vertices: np.ndarray, rounding_radius: float = 0.0) -> Mesh:

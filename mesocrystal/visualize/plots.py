@@ -3,7 +3,7 @@
 * :func:`plot_timeseries`: the label of each analysed frame, the fraction of bodies in aggregates
   and in the largest aggregate, and the order parameters (solid fraction, Steinhardt and
   Lechner-Dellago q6, nematic order, layer amplitude) against time, with the classifier's
-  thresholds, from the JSON written by :func:`analysis.analyze_trajectory`;
+  thresholds, from the JSON written by :func:`mesocrystal.analysis.analyze_trajectory`;
 * :func:`plot_thermo`: potential energy per body and kinetic temperatures against time from the
   GSD logs (``log/mesocrystal/*``), the randomisation stage shaded;
 * :func:`plot_rdf`: radial distribution function g(r) of the body centres of the final frame
@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import freud
-import gsd.hoomd
 import numpy as np
 
+from mesocrystal import schema
+from mesocrystal.files import save_figure
+
 from . import style
-from ._files import save_figure
-from .render import bodies_from_frame
+from .scene import bodies_from_frame
 
 #: Series of the order-parameter panel: (key in the time series, legend, colour, threshold key).
 ORDER_SERIES = (
@@ -152,8 +153,8 @@ def plot_timeseries(
     Parameters
     ----------
     analysis_path : str or os.PathLike
-        JSON written by :func:`analysis.analyze_trajectory` (``timeseries`` rows with ``step``,
-        ``label`` and descriptors; ``thresholds``; final ``label`` and ``confidence``).
+        JSON written by :func:`mesocrystal.analysis.analyze_trajectory` (``timeseries`` rows with
+        ``step``, ``label`` and descriptors; ``thresholds``; final ``label`` and ``confidence``).
     out_path : str or os.PathLike
         PNG file to write (atomically).
     dt : float, optional
@@ -226,29 +227,6 @@ def plot_timeseries(
     return save_figure(fig, out_path, dpi)
 
 
-def read_logs(gsd_path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Per-frame logged scalars of a trajectory, keyed by name without prefix.
-
-    Parameters
-    ----------
-    gsd_path : str or os.PathLike
-        HOOMD-schema GSD file with ``log/mesocrystal/<name>`` chunks (any prefix before
-        ``mesocrystal/`` is accepted).
-
-    Returns
-    -------
-    dict of str to numpy.ndarray
-        ``"step"`` and each ``<name>``, one value per frame (frames without a value hold NaN).
-    """
-    raw = gsd.hoomd.read_log(os.fspath(gsd_path), scalar_only=True)
-    out = {"step": np.asarray(raw["configuration/step"], dtype=np.int64)}
-    for key, values in raw.items():
-        if "mesocrystal/" in key:
-            name = key.rsplit("mesocrystal/", 1)[1]
-            out[name] = np.asarray(values, dtype=np.float64).reshape(len(out["step"]), -1)[:, 0]
-    return out
-
-
 def plot_thermo(
     gsd_path: str | os.PathLike,
     out_path: str | os.PathLike,
@@ -285,7 +263,7 @@ def plot_thermo(
     """
     import matplotlib.pyplot as plt
 
-    logs = read_logs(gsd_path)
+    logs = schema.read_log(gsd_path)
     times, xlabel = _time_axis(logs["step"], dt)
     fig, (ax_e, ax_t) = plt.subplots(
         2, 1, figsize=(7.5, 5.6), sharex=True, gridspec_kw={"hspace": 0.1}
@@ -359,10 +337,8 @@ def radial_distribution(
     info : dict
         ``n_bodies``, ``step`` (last frame), ``frames`` averaged.
     """
-    with gsd.hoomd.open(os.fspath(gsd_path), "r") as traj:
+    with schema.open_trajectory(gsd_path) as traj:
         n = len(traj)
-        if n == 0:
-            raise ValueError(f"{gsd_path} holds no frame")
         picks = range(max(0, n - frames), n)
         bodies = [bodies_from_frame(traj[i]) for i in picks]
     half = 0.5 * min(float(np.min(b.box.L)) for b in bodies)

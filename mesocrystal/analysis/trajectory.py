@@ -8,11 +8,11 @@ results of every analysed frame beside it (:mod:`analysis.perbody`), which the p
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
+
+from mesocrystal.files import write_json_atomic
+from mesocrystal.schema import GSDReadError, iter_frames
 
 from . import perbody
 from .classify import (
@@ -27,7 +27,6 @@ from .classify import (
     classify_frame,
 )
 from .descriptors import compute_descriptors, to_jsonable
-from .io import GSDReadError, iter_frames
 
 #: Descriptors kept in each row of a time series.
 TIMESERIES_FIELDS = (
@@ -69,7 +68,7 @@ def classify_trajectory(
 
     Raises
     ------
-    analysis.io.GSDReadError
+    mesocrystal.schema.GSDReadError
         If the file cannot be read.
     """
     return [
@@ -114,28 +113,6 @@ def thresholds() -> dict[str, float]:
     }
 
 
-def write_json_atomic(data: Any, out_path: str | os.PathLike) -> Path:
-    """Write JSON to ``out_path`` via a temporary file in the same directory and ``os.replace``.
-
-    Readers never see a partially written file; on failure the temporary file is removed and
-    an existing ``out_path`` is left untouched.
-    """
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=2, allow_nan=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
-
-
 def analyze_trajectory(
     gsd_path: str | os.PathLike, out_path: str | os.PathLike, stride: int = 10
 ) -> dict[str, Any]:
@@ -161,7 +138,7 @@ def analyze_trajectory(
 
     Raises
     ------
-    analysis.io.GSDReadError
+    mesocrystal.schema.GSDReadError
         If the trajectory cannot be read (no output file is written).
     """
     results, records = [], {}

@@ -7,12 +7,12 @@ over their replicas (seeds). For each condition the report gives
 * the structure labels of the replicas (``job.doc["classification"]``);
 * the mesocrystal size, principal extents and shape of the largest aggregate, the size of the
   largest crystallite and the AFM-like RMS roughness of the largest aggregate, as mean and
-  standard error over replicas (:func:`analysis.morphology.measure_frame`, stored per job in
-  ``morphology.json`` by :func:`measure`);
+  standard error over replicas (:func:`mesocrystal.analysis.morphology.measure_frame`, stored per
+  job in ``morphology.json`` by :func:`measure`);
 * the time to 50 % conversion of the reaction (``job.doc["reaction"]``, else the
   ``log/mesocrystal/conversion`` of the trajectory; null when the run has no reaction) and the
   time to the first crystalline aggregate (first frame of ``analysis.json`` whose largest
-  crystallite holds :data:`analysis.morphology.MIN_CRYSTAL_BODIES` bodies);
+  crystallite holds :data:`mesocrystal.analysis.morphology.MIN_CRYSTAL_BODIES` bodies);
 * the paper's observations for that condition (:data:`PAPER`);
 
 and lists the coefficients of :mod:`mesocrystal.model.conditions` that were calibrated, with
@@ -38,25 +38,24 @@ from typing import Any
 
 import numpy as np
 
-from . import style
-from ._files import atomic_output, save_figure, write_json
-from .jobs import (
+from mesocrystal.files import atomic_output, save_figure, write_json_atomic
+from mesocrystal.products import (
+    AFM_PNG,
     ANALYSIS_JSON,
     CLASSIFICATION_KEY,
+    MEASURE_PRODUCTS,
+    MORPHOLOGY_JSON,
+    REPORT_JSON,
+    REPORT_MD,
+    REPORT_PNG,
     STRUCTURE_PNG,
     TRAJECTORY_GSD,
-    _read_json,
-    job_classification,
+    fresh,
 )
+
+from . import style
+from .jobs import _read_json, job_classification
 from .phase_diagram import REPLICA_KEYS
-
-REPORT_JSON = "paper_report.json"
-REPORT_MD = "paper_report.md"
-REPORT_PNG = "paper_report.png"
-
-#: Per-job products of :func:`measure`.
-MORPHOLOGY_JSON = "morphology.json"
-AFM_PNG = "afm.png"
 
 #: Format version of ``paper_report.json``.
 SCHEMA_VERSION = 1
@@ -118,18 +117,12 @@ PAPER: dict[tuple, dict[str, Any]] = {
 # -- per job ------------------------------------------------------------------------------------
 def measured(job) -> bool:
     """``morphology.json`` and ``afm.png`` exist and are not older than the trajectory."""
-    try:
-        made = min(os.stat(job.fn(p)).st_mtime for p in (MORPHOLOGY_JSON, AFM_PNG))
-    except FileNotFoundError:
-        return False
-    if not job.isfile(TRAJECTORY_GSD):
-        return True
-    return made >= os.stat(job.fn(TRAJECTORY_GSD)).st_mtime
+    return fresh(job, MEASURE_PRODUCTS, (TRAJECTORY_GSD,))
 
 
 def measure(job) -> dict[str, Any]:
     """Measure the final frame (``morphology.json``) and draw its height maps (``afm.png``)."""
-    from analysis.morphology import measure_file
+    from mesocrystal.analysis.morphology import measure_file
 
     from .afm import plot_height_maps
     from .jobs import describe_statepoint
@@ -216,12 +209,12 @@ def conversion_from_log(gsd_path, statepoint: Mapping[str, Any]) -> list[list[fl
     ``(step - randomize_steps) * dt``; None when the file, the log or ``dt`` is missing or
     unreadable.
     """
-    from .plots import read_logs
+    from mesocrystal.schema import read_log
 
     if "dt" not in statepoint or not os.path.isfile(gsd_path):
         return None
     try:
-        logs = read_logs(gsd_path)
+        logs = read_log(gsd_path)
     except (RuntimeError, OSError, KeyError, ValueError):
         return None
     values = logs.get("conversion")
@@ -262,7 +255,7 @@ def _plain(value: Any) -> Any:
 
 def job_row(job, root: Path | None = None) -> dict[str, Any]:
     """Everything the report needs from one job (label, measures, times, pictures)."""
-    from analysis.morphology import first_crystal
+    from mesocrystal.analysis.morphology import first_crystal
 
     sp = job.cached_statepoint
     classification = job_classification(job)
@@ -695,7 +688,7 @@ def current(*jobs) -> bool:
 
 def build(jobs: Sequence, root: Path | None = None) -> dict[str, Any]:
     """The content of ``paper_report.json`` for ``jobs`` (nothing is written)."""
-    from analysis import morphology, roughness
+    from mesocrystal.analysis import morphology, roughness
 
     root = _project_root(jobs) if root is None else Path(root)
     rows = [job_row(job, root) for job in jobs]
@@ -728,7 +721,7 @@ def write(*jobs) -> dict[str, Any]:
     save_figure(draw(data["conditions"]), root / REPORT_PNG, style.DPI)
     with atomic_output(root / REPORT_MD) as tmp:
         tmp.write_text(markdown(data))
-    write_json(data, root / REPORT_JSON)
+    write_json_atomic(data, root / REPORT_JSON)
     return data
 
 
@@ -759,16 +752,8 @@ def _fmt(value, error=None, digits: int = 3) -> str:
     return text
 
 
-def draw(conditions: Sequence[Mapping[str, Any]]):
-    """Figure: label counts, mesocrystal and crystallite sizes, roughness and times."""
-    import matplotlib.pyplot as plt
-
-    n = max(len(conditions), 1)
-    fig, axes = plt.subplots(2, 2, figsize=(max(9.0, 1.6 * n + 4), 7.6), layout="constrained")
-    names = ["\n".join(textwrap.wrap(condition_title(c), 18)) for c in conditions]
-    x = np.arange(len(conditions))
-
-    ax = axes[0, 0]
+def _label_panel(ax, conditions: Sequence[Mapping[str, Any]], x: np.ndarray) -> None:
+    """Stacked bars of the structure labels of each condition (unlabelled replicas hatched)."""
     bottom = np.zeros(len(conditions))
     present = sorted({label for c in conditions for label in c["labels"]}, key=style.label_sort_key)
     for label in present:
@@ -798,49 +783,67 @@ def draw(conditions: Sequence[Mapping[str, Any]]):
     if present or np.any(pending):
         ax.legend(fontsize=8, frameon=False)
 
-    def bars(ax, keys, colors, title, ylabel, paper_key=None):
-        width = 0.8 / len(keys)
-        for k, (key, color) in enumerate(zip(keys, colors)):
-            values = [c[key] if c[key] is not None else np.nan for c in conditions]
-            errors = [c.get(f"{key}_error") or 0.0 for c in conditions]
-            ax.bar(
-                x + (k - 0.5 * (len(keys) - 1)) * width,
-                values,
-                width,
-                yerr=errors,
-                color=color,
-                edgecolor="#333333",
-                capsize=3,
-                label=key.replace("_", " ").replace(" nm", "").replace(" tau", ""),
-            )
-        if paper_key:
-            for i, c in enumerate(conditions):
-                value = (c.get("paper") or {}).get(paper_key)
-                if value is not None:
-                    ax.annotate(
-                        f"paper: {value:g} nm",
-                        (x[i], 0),
-                        xytext=(0, 4),
-                        textcoords="offset points",
-                        ha="center",
-                        fontsize=7.5,
-                        rotation=90,
-                        va="bottom",
-                        color="#7a0000",
-                    )
-        ax.set_title(title)
-        ax.set_ylabel(ylabel)
-        if len(keys) > 1:
-            ax.legend(fontsize=8, frameon=False)
 
-    bars(
+def _bars(conditions, x, ax, keys, colors, title, ylabel, paper_key=None) -> None:
+    """Bars of the per-condition values ``c[key]`` (error bars ``c[key + "_error"]``), with the
+    paper's value ``c["paper"][paper_key]`` written above each condition when given."""
+    width = 0.8 / len(keys)
+    for k, (key, color) in enumerate(zip(keys, colors)):
+        values = [c[key] if c[key] is not None else np.nan for c in conditions]
+        errors = [c.get(f"{key}_error") or 0.0 for c in conditions]
+        ax.bar(
+            x + (k - 0.5 * (len(keys) - 1)) * width,
+            values,
+            width,
+            yerr=errors,
+            color=color,
+            edgecolor="#333333",
+            capsize=3,
+            label=key.replace("_", " ").replace(" nm", "").replace(" tau", ""),
+        )
+    if paper_key:
+        for i, c in enumerate(conditions):
+            value = (c.get("paper") or {}).get(paper_key)
+            if value is not None:
+                ax.annotate(
+                    f"paper: {value:g} nm",
+                    (x[i], 0),
+                    xytext=(0, 4),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=7.5,
+                    rotation=90,
+                    va="bottom",
+                    color="#7a0000",
+                )
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    if len(keys) > 1:
+        ax.legend(fontsize=8, frameon=False)
+
+
+def draw(conditions: Sequence[Mapping[str, Any]]):
+    """Figure: label counts, mesocrystal and crystallite sizes, roughness and times."""
+    import matplotlib.pyplot as plt
+
+    n = max(len(conditions), 1)
+    fig, axes = plt.subplots(2, 2, figsize=(max(9.0, 1.6 * n + 4), 7.6), layout="constrained")
+    names = ["\n".join(textwrap.wrap(condition_title(c), 18)) for c in conditions]
+    x = np.arange(len(conditions))
+
+    _label_panel(axes[0, 0], conditions, x)
+    _bars(
+        conditions,
+        x,
         axes[0, 1],
         ["mesocrystal_size_nm", "crystallite_size_nm"],
         ["#0072B2", "#56B4E9"],
         "largest aggregate and crystallite (L1)",
         "size (nm)",
     )
-    bars(
+    _bars(
+        conditions,
+        x,
         axes[1, 0],
         ["roughness_nm"],
         ["#D55E00"],
@@ -848,7 +851,9 @@ def draw(conditions: Sequence[Mapping[str, Any]]):
         "Sq (nm)",
         paper_key="afm_rms_nm",
     )
-    bars(
+    _bars(
+        conditions,
+        x,
         axes[1, 1],
         ["time_to_first_crystal_tau", "time_to_half_conversion_tau"],
         ["#009E73", "#CC79A7"],

@@ -35,8 +35,10 @@ from typing import Any
 
 import gsd.hoomd
 
+from mesocrystal.schema import read_frame
+
 from .descriptors import ORIENTED_NEMATIC_ORDER, Descriptors, compute_descriptors, to_jsonable
-from .io import BodySystem, read_frame
+from .io import BodySystem
 
 LABELS = ("crystalline", "layered", "rcp", "dispersed")
 
@@ -291,7 +293,7 @@ def classify_file(path: str | os.PathLike, frame: int = -1) -> Classification:
 
     Raises
     ------
-    analysis.io.GSDReadError
+    mesocrystal.schema.GSDReadError
         If the file cannot be read.
     analysis.io.FrameError
         If the frame cannot be analysed.

@@ -1,5 +1,8 @@
 """Command line: ``python -m analysis classify|timeseries PATH.gsd``.
 
+In the project directory (beside ``project.py``) the command is ``python -m analysis``;
+anywhere else it is ``python -m mesocrystal.analysis``.
+
 Examples
 --------
 .. code-block:: console
@@ -22,8 +25,10 @@ import math
 import sys
 from collections.abc import Sequence
 
+from mesocrystal.schema import GSDReadError
+
 from .classify import Classification, classify_file
-from .io import FrameError, GSDReadError
+from .io import FrameError
 from .trajectory import TIMESERIES_FIELDS, classify_trajectory, first_occurrence, timeseries_rows
 
 _ROWS = (

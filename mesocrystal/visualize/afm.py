@@ -1,4 +1,4 @@
-"""Pictures of AFM-like height maps (:mod:`analysis.roughness`).
+"""Pictures of AFM-like height maps (:mod:`mesocrystal.analysis.roughness`).
 
 Each face of the scanned aggregate is drawn as an image of the levelled heights (the surface
 whose RMS is :math:`S_q`), on a common colour scale, with the tip radius, the scan size and
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mesocrystal.files import save_figure
+
 from . import style  # noqa: F401  (selects the Agg backend)
-from ._files import save_figure
 
 
 def plot_height_maps(
@@ -23,9 +24,9 @@ def plot_height_maps(
 
     Parameters
     ----------
-    scan : analysis.roughness.Roughness or None
-        The scan of :func:`analysis.roughness.scan_aggregate`; None draws an empty panel that
-        says there was no aggregate to scan.
+    scan : mesocrystal.analysis.roughness.Roughness or None
+        The scan of :func:`mesocrystal.analysis.roughness.scan_aggregate`; None draws an empty
+        panel that says there was no aggregate to scan.
     path : str or os.PathLike
         Picture to write (PNG).
     title : str, optional
@@ -40,7 +41,7 @@ def plot_height_maps(
     """
     import matplotlib.pyplot as plt
 
-    from analysis.roughness import level
+    from mesocrystal.analysis.roughness import level
 
     fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.9), layout="constrained")
     if scan is None:

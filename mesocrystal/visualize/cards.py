@@ -12,8 +12,10 @@ from typing import Any
 from flask import render_template_string, url_for
 from signac_dashboard.module import Module
 
+from mesocrystal.products import ANALYSIS_JSON, PHASE_DIAGRAM_JSON
+
 from . import style
-from .jobs import ANALYSIS_JSON, PHASE_DIAGRAM_JSON, job_classification
+from .jobs import job_classification
 from .phase_diagram import AXIS_TITLES
 from .phase_diagram import load as load_phase_diagram
 
@@ -150,7 +152,7 @@ def label_text(job) -> str:
 class ClassificationCard(Module):
     """The job's structure label, its confidence, the classifier's tests and key descriptors.
 
-    The label is read with :func:`visualize.jobs.job_classification` (the job document's
+    The label is read with :func:`mesocrystal.visualize.jobs.job_classification` (the job document's
     ``classification``, or ``analysis.json`` before it is stored); the pair-thermodynamics
     prediction from ``job.doc["model"]["pair"]``.
     """
