@@ -595,7 +595,7 @@ def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
 
     The deadline reaches the run as ``SLURM_JOB_END_TIME`` in the submitting environment,
     which sbatch passes on to the job (SLURM 22.05 does not set that variable itself). The run
-    is about ten times longer than the time the deadline leaves it, so it stops early on any
+    is about four times longer than the time the deadline leaves it, so it stops early on any
     machine; nothing is asserted about how fast it ran.
     """
     if slurm.version() >= (23, 2):
