@@ -72,16 +72,17 @@ PLATELET_CONDITIONS = [
     {"solvent": "toluene", "temperature_C": 45.0, "concentration": 0.1},
 ]
 
-#: Run sizes of the platelet stage. ``cpu``: 4 x 4 x 2-particle platelets with the site
-#: attraction scaled by 0.1, the whole study (10 jobs) within 30 minutes on 2 CPU cores with
-#: LAMMPS; ``gpu``: the paper's 50 nm platelets (12 x 12 x 2 particles) at the nanoparticle
-#: level (energy scale 1). Time step 0.02 tau: a platelet is 25 particle masses heavy.
+#: Run sizes of the platelet stage (docs/platelets.md). ``cpu``: 64 platelets of 4 x 4 x 2
+#: particles with the well of the nanoparticle potential scaled by 0.5 (the smallest value of
+#: the measured sweep at which face-to-face contacts form within the run), 6,000 tau;
+#: ``gpu``: the paper's 50 nm platelets (12 x 12 x 2 particles) at the nanoparticle level
+#: (energy scale 1). Time step 0.02 tau: a platelet is 25 particle masses heavy.
 PLATELET_SCALES = {
     "cpu": {
         "N": 64,
         "steps": 300_000,
         "platelet_layers": [4, 2],
-        "platelet_energy_scale": 0.1,
+        "platelet_energy_scale": 0.5,
         "dt": 0.02,
     },
     "gpu": {

@@ -132,9 +132,10 @@ def test_platelet_body_mass_inertia_and_sites():
 def test_platelet_state_point_validation():
     base = {"solvent": "toluene", "temperature_C": 45.0, "stage": "platelets"}
     sp = normalize({**base, "shape": "platelet"})
-    assert sp["platelet_layers"] == [4, 2] and sp["platelet_energy_scale"] == 0.1
+    assert sp["platelet_layers"] == [4, 2]
+    assert sp["platelet_energy_scale"] == P.DEFAULT_ENERGY_SCALE
     params = resolve(sp)
-    assert params.platelet == {"layers": [4, 2], "energy_scale": 0.1}
+    assert params.platelet == {"layers": [4, 2], "energy_scale": P.DEFAULT_ENERGY_SCALE}
     assert params.packing_fraction == pytest.approx(conditions.product_volume_fraction(1.0))
     with pytest.raises(StatePointError, match="platelet_layers"):
         normalize({**base, "shape": "platelet", "platelet_layers": [4, 20]})

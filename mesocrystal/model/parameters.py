@@ -94,7 +94,7 @@ PLATELET: dict[str, Field] = {
     ),
     "platelet_energy_scale": Field(
         float,
-        0.1,
+        0.5,
         "",
         "kappa: factor on the attraction of platelet sites (1: the nanoparticle level)",
         0.0,

@@ -63,9 +63,11 @@ DEFAULT_THICKNESS_LAYERS = 2
 #: ``docs/platelets.md``); full size is ``paper_lateral_layers(a)`` = 12.
 CPU_LATERAL_LAYERS = 4
 #: Scale of the site attraction of the CPU platelets (model choice for sampling, not fitted
-#: to an outcome; ``docs/platelets.md``): 0.1 brings the face-to-face bond of a 4 x 4 x 2
-#: platelet in toluene at 45 C to about 13 kT.
-DEFAULT_ENERGY_SCALE = 0.1
+#: to a label; ``docs/platelets.md``): the smallest value of the measured sweep (0.1, 0.2,
+#: 0.3, 0.5, 1) at which face-to-face contacts form within 6,000 tau. A 4 x 4 x 2 platelet in
+#: toluene at 45 C then binds face to face with 64 kT, edge to face with 25 kT and edge to
+#: edge with 7 kT (1.8 kT per particle pair).
+DEFAULT_ENERGY_SCALE = 0.5
 #: Neighbours of a particle inside an FCC crystal.
 FCC_COORDINATION = 12
 
