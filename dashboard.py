@@ -30,6 +30,7 @@ from visualize import jobs as products
 from visualize import paper_report
 from visualize.cards import ClassificationCard, PhaseDiagramTable, label_text
 from visualize.phase_diagram import REPLICA_KEYS, varying_keys
+from visualize.stacks import STACKS_PNG
 
 #: Environment variable that fixes the access token.
 TOKEN_ENV = "MESOCRYSTAL_DASHBOARD_TOKEN"
@@ -102,6 +103,7 @@ def modules() -> list:
             **_in_order([products.TIMESERIES_PNG, products.THERMO_PNG, products.RDF_PNG]),
         ),
         ImageViewer(name="AFM-like height maps", img_globs=[paper_report.AFM_PNG]),
+        ImageViewer(name="Stacks coloured by layer", img_globs=[STACKS_PNG]),
         StatepointList(),
         FlowStatus(),
         ImageViewer(name="Movie", img_globs=[products.MOVIE_GIF], enabled=False),
