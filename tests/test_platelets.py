@@ -217,3 +217,36 @@ def test_lammps_contact_energy_equals_particle_sum(tmp_path):
         # randomisation stage: the wall alone, zero from the contact distance on (up to the
         # table interpolation across the kink at a)
         assert abs(wall) < 0.01 * abs(energy)
+
+
+def test_paper_platelets_preset(tmp_path):
+    # toluene 45 C at the paper's concentration and at ten-fold dilution, five seeds each;
+    # the two conditions differ in the concentration alone, and through the mapping only in
+    # the box (same platelets, same potential, same friction)
+    import importlib.util
+    from pathlib import Path
+
+    from mesocrystal.model.system import build_model
+
+    path = Path(__file__).resolve().parents[1] / "init.py"
+    spec = importlib.util.spec_from_file_location("mesocrystal_init", path)
+    init = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(init)
+    points = [normalize(p) for p in init.load("paper-platelets", 1)]
+    assert len(points) == 10
+    by_c = {}
+    for p in points:
+        assert p["stage"] == "platelets" and p["solvent"] == "toluene"
+        assert p["temperature_C"] == 45.0
+        by_c.setdefault(p["concentration"], []).append(p["seed"])
+        rest = {k: v for k, v in p.items() if k not in ("concentration", "seed")}
+        assert rest == {k: v for k, v in points[0].items() if k not in ("concentration", "seed")}
+    assert {c: sorted(s) for c, s in by_c.items()} == {1.0: [0, 1, 2, 3, 4], 0.1: [0, 1, 2, 3, 4]}
+    m1, m01 = (
+        build_model(resolve({**points[0], "concentration": c}), str(tmp_path)) for c in (1.0, 0.1)
+    )
+    assert m01.box_length**3 == pytest.approx(10 * m1.box_length**3)
+    assert m01.params.damping_time == m1.params.damping_time
+    assert m01.site_potential.site_function().energy.tolist() == (
+        m1.site_potential.site_function().energy.tolist()
+    )
