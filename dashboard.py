@@ -101,6 +101,7 @@ def modules() -> list:
             **_in_order([products.TIMESERIES_PNG, products.THERMO_PNG, products.RDF_PNG]),
         ),
         ImageViewer(name="AFM-like height maps", img_globs=[products.AFM_PNG]),
+        ImageViewer(name="Stacks coloured by layer", img_globs=[products.STACKS_PNG]),
         StatepointList(),
         FlowStatus(),
         ImageViewer(name="Movie", img_globs=[products.MOVIE_GIF], enabled=False),

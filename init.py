@@ -6,6 +6,7 @@ Usage::
     python init.py quick                # tiny systems for tests and a first look
     python init.py paper                # the reproduction study: 4 conditions x 5 replicas
     python init.py paper --scale gpu    # the same at production size for HOOMD-blue on GPUs
+    python init.py paper-platelets      # the platelet stage: toluene 45 C, 2 concentrations x 5
     python init.py sensitivity          # each calibrated coefficient moved by -30 % / +30 %
     python init.py grid.yaml            # state points from a YAML/JSON file
 
@@ -72,6 +73,53 @@ def paper_points(scale: str = "cpu") -> list[dict]:
     return points
 
 
+#: The platelet stage of the paper (docs/platelets.md): toluene at 45 C at the paper's
+#: concentration and at ten-fold dilution, where the paper finds cuboidal mesocrystals of
+#: stacked platelet-like nanocrystals.
+PLATELET_CONDITIONS = [
+    {"solvent": "toluene", "temperature_C": 45.0, "concentration": 1.0},
+    {"solvent": "toluene", "temperature_C": 45.0, "concentration": 0.1},
+]
+
+#: Run sizes of the platelet stage (docs/platelets.md). ``cpu``: 64 platelets of 4 x 4 x 2
+#: particles with the well of the nanoparticle potential scaled by 0.5 (the smallest value of
+#: the measured sweep at which face-to-face contacts form within the run), 6,000 tau;
+#: ``gpu``: the paper's 50 nm platelets (12 x 12 x 2 particles) at the nanoparticle level
+#: (energy scale 1). Time step 0.02 tau: a platelet is 25 particle masses heavy.
+PLATELET_SCALES = {
+    "cpu": {
+        "N": 64,
+        "steps": 300_000,
+        "platelet_layers": [4, 2],
+        "platelet_energy_scale": 0.5,
+        "dt": 0.02,
+    },
+    "gpu": {
+        "N": 4096,
+        "steps": 2_000_000,
+        "platelet_layers": [12, 2],
+        "platelet_energy_scale": 1.0,
+        "dt": 0.02,
+    },
+}
+
+
+def platelet_points(scale: str = "cpu") -> list[dict]:
+    """State points of the platelet stage (every condition x :data:`PAPER_SEEDS`)."""
+    return [
+        {
+            **c,
+            "stage": "platelets",
+            "shape": "platelet",
+            "randomize_steps": 2_000,
+            **PLATELET_SCALES[scale],
+            "seed": seed,
+        }
+        for c in PLATELET_CONDITIONS
+        for seed in PAPER_SEEDS
+    ]
+
+
 def sensitivity_points(scale: str = "cpu") -> list[dict]:
     """Toluene at 45 C with each calibrated coefficient at 70 % and 130 % of its value."""
     base = {
@@ -111,6 +159,7 @@ PRESETS = {
         },
     ],
     "paper": paper_points,
+    "paper-platelets": platelet_points,
     "sensitivity": sensitivity_points,
 }
 
@@ -168,7 +217,7 @@ def main(argv=None) -> int:
         "--scale",
         choices=tuple(SCALES),
         default="cpu",
-        help="run size of the paper and sensitivity presets (default cpu)",
+        help="run size of the paper, paper-platelets and sensitivity presets (default cpu)",
     )
     parser.add_argument("--engine", choices=ENGINE_NAMES, help="engine for this study")
     parser.add_argument("--frames", type=int, help="trajectory frames per run (default 50)")

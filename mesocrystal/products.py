@@ -51,6 +51,8 @@ THERMO_PNG = "thermo.png"
 RDF_PNG = "rdf.png"
 MORPHOLOGY_JSON = "morphology.json"
 AFM_PNG = "afm.png"
+STACKS_JSON = "stacks.json"
+STACKS_PNG = "stacks.png"
 
 #: Job-document key of the classification: ``{"label": str, "confidence": float, ...}``.
 CLASSIFICATION_KEY = "classification"

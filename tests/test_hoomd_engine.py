@@ -495,3 +495,43 @@ def test_job_document_records_device(tmp_path):
         200,
         300,
     ]
+
+
+@needs_hoomd
+@needs_lammps
+def test_platelet_sites_agree_with_lammps(tmp_path):
+    # The tabulated platelet sites give the same contact energies in both engines, within
+    # 2e-3 relative (linear interpolation of the two engines' tables near the minimum).
+    import dataclasses
+
+    from mesocrystal.model import platelets
+    from mesocrystal.state import BodyState
+
+    sp = normalize(
+        {"solvent": "toluene", "temperature_C": 45.0, "stage": "platelets", "shape": "platelet"}
+    )
+    model = build_model(resolve(sp), str(tmp_path))
+    model = dataclasses.replace(
+        model, typeid=np.zeros(2, dtype=np.int64), params=dataclasses.replace(model.params, N=2)
+    )
+    a = model.site_potential.contact_distance
+    assert hoomd.HOOMDEngine.for_model(model) is hoomd.HOOMDTabulatedSiteEngine
+    for sep, q_i, q_j in platelets.contact_geometries(4, 2, a).values():
+        state = BodyState(
+            step=0,
+            box=np.full(3, model.box_length),
+            position=np.array([[0.0, 0.0, 0.0], sep]),
+            image=np.zeros((2, 3), dtype=np.int64),
+            orientation=np.array([q_i, q_j]),
+            velocity=np.zeros((2, 3)),
+            angmom=np.zeros((2, 3)),
+            typeid=np.zeros(2, dtype=np.int64),
+        )
+        energies = []
+        for cls in (hoomd.HOOMDEngine, lammps.LAMMPSEngine):
+            engine = cls.for_model(model)(model, state, 1)
+            try:
+                energies.append(engine.potential_energy())
+            finally:
+                engine.close()
+        assert energies[0] == pytest.approx(energies[1], rel=2e-3)

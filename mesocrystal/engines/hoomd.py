@@ -269,6 +269,8 @@ class HOOMDEngine(Engine):
     def for_model(cls, model) -> type[Engine]:
         if model.single_particle and not issubclass(cls, HOOMDParticleEngine):
             return HOOMDParticleEngine
+        if getattr(model, "site_potential", None) is not None:
+            return HOOMDTabulatedSiteEngine
         return cls
 
     def __init__(
@@ -581,3 +583,38 @@ class HOOMDParticleEngine(HOOMDEngine):
     @property
     def info(self) -> dict:
         return {**super().info, "representation": "single particle (md.pair.Table)"}
+
+
+class HOOMDTabulatedSiteEngine(HOOMDEngine):
+    """Rigid site bodies whose ``A`` sites interact through a tabulated potential
+    (:class:`hoomd.md.pair.Table`): the platelets built from nanoparticles
+    (:mod:`mesocrystal.model.platelets`), with the attraction on, or the repulsive wall alone
+    during the randomisation stage. The WCA force of the base class is kept with zero
+    strength, so the force list and its energies keep the base class's layout."""
+
+    def _make_wca(self, nlist):
+        lj = self._hoomd.md.pair.LJ(nlist=nlist, default_r_cut=0.0, mode="none")
+        types = self.types
+        lj.params[(types, types)] = {"epsilon": 0.0, "sigma": 1.0}
+        lj.r_cut[(types, types)] = 0.0
+        return lj
+
+    def _make_morse(self, nlist, on: bool):
+        """The site table between ``A`` sites (name kept: the base class swaps this force)."""
+        f = self.model.site_potential.site_function(on)
+        table = self._hoomd.md.pair.Table(nlist=nlist, default_r_cut=0.0)
+        types = self.types
+        table.params[(types, types)] = {"r_min": 0.0, "U": np.zeros(2), "F": np.zeros(2)}
+        table.r_cut[(types, types)] = 0.0
+        _, u, force = f.resample(TABLE_POINTS, endpoint=False)
+        table.params[(ATTRACTIVE_TYPE, ATTRACTIVE_TYPE)] = {
+            "r_min": float(f.r_min),
+            "U": np.ascontiguousarray(u, dtype=np.float64),
+            "F": np.ascontiguousarray(force, dtype=np.float64),
+        }
+        table.r_cut[(ATTRACTIVE_TYPE, ATTRACTIVE_TYPE)] = float(f.r_cut)
+        return table
+
+    @property
+    def info(self) -> dict:
+        return {**super().info, "representation": "rigid site bodies (md.pair.Table)"}

@@ -225,7 +225,11 @@ class LAMMPSEngine(_LAMMPSBase):
 
     @classmethod
     def for_model(cls, model) -> type[Engine]:
-        return LAMMPSParticleEngine if model.single_particle else cls
+        if model.single_particle:
+            return LAMMPSParticleEngine
+        if getattr(model, "site_potential", None) is not None:
+            return LAMMPSTabulatedSiteEngine
+        return cls
 
     # -- construction ------------------------------------------------------------------------
     def _setup(self, state: BodyState, seed: int) -> None:
@@ -282,12 +286,7 @@ class LAMMPSEngine(_LAMMPSBase):
                 "atom_style molecular",
                 "atom_modify map array",
                 f"read_data {data}",
-                f"pair_style hybrid/overlay lj/cut {pot.wca_rcut} morse {pot.morse_rcut}",
-                f"pair_coeff * * lj/cut {pot.epsilon_core} {pot.wca_sigma} {pot.wca_rcut}",
-                "pair_coeff * * morse 0.0 1.0 1.0",
-                self._morse_coeff(),
-                "pair_modify pair lj/cut shift yes",
-                "pair_modify pair morse shift yes",
+                *self._pair_commands(),
                 "neighbor 0.3 bin",
                 "neigh_modify exclude molecule/intra all delay 0 every 1 check yes",
                 f"comm_modify cutoff {extent + pot.morse_rcut + 0.5}",
@@ -308,6 +307,18 @@ class LAMMPSEngine(_LAMMPSBase):
         q_lmp = self._raw()["q"]
         self._q_offset = rowan.multiply(rowan.conjugate(q_lmp), state.orientation)
         self._dirty = True
+
+    def _pair_commands(self) -> list[str]:
+        """The site-site potential: WCA core plus Morse attraction (module docstring)."""
+        pot = self.model.potential
+        return [
+            f"pair_style hybrid/overlay lj/cut {pot.wca_rcut} morse {pot.morse_rcut}",
+            f"pair_coeff * * lj/cut {pot.epsilon_core} {pot.wca_sigma} {pot.wca_rcut}",
+            "pair_coeff * * morse 0.0 1.0 1.0",
+            self._morse_coeff(),
+            "pair_modify pair lj/cut shift yes",
+            "pair_modify pair morse shift yes",
+        ]
 
     def _morse_coeff(self) -> str:
         pot = self.model.potential
@@ -363,6 +374,49 @@ class LAMMPSEngine(_LAMMPSBase):
         )
         st.wrap()
         return st
+
+
+class LAMMPSTabulatedSiteEngine(LAMMPSEngine):
+    """Rigid site bodies whose sites interact through a tabulated potential
+    (``pair_style table linear``): the platelets built from nanoparticles
+    (:mod:`mesocrystal.model.platelets`), with the attraction on (section ``ON_1_1``) or the
+    repulsive wall alone (``OFF_1_1``, randomisation stage)."""
+
+    representation = "rigid site bodies (fix rigid/small, pair_style table)"
+
+    def __init__(self, model, state: BodyState, seed: int):
+        from mesocrystal.model.pair_table import PairTable
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="mesocrystal-lammps-")
+        self._table_file = Path(self._tmp.name, "sites.table")
+        sp = model.site_potential
+        table = PairTable(
+            types=["site"],
+            on={(0, 0): sp.site_function(True)},
+            off={(0, 0): sp.site_function(False)},
+        )
+        write_lammps_tables(self._table_file, table, 1)
+        self._r_cut = sp.r_cut
+        super().__init__(model, state, seed)
+
+    def _table_coeff(self) -> str:
+        name = "ON" if self._attraction else "OFF"
+        return f"pair_coeff * * {self._table_file} {name}_1_1 {self._r_cut:.10g}"
+
+    def _pair_commands(self) -> list[str]:
+        return [f"pair_style table linear {TABLE_POINTS}", self._table_coeff()]
+
+    def set_attraction(self, on: bool) -> None:
+        if on != self._attraction:
+            self._attraction = on
+            self.lmp.command(self._table_coeff())
+            self._dirty = True
+
+    def close(self) -> None:
+        super().close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
 
 
 class LAMMPSParticleEngine(_LAMMPSBase):

@@ -425,3 +425,29 @@ def map_microenvironment(
         reaction_half_time_days=reaction_half_time_days(solvent, temperature_C, overrides),
         coefficients={k: coefficient(k, overrides) for k in CALIBRATED},
     )
+
+
+def product_volume_fraction(
+    concentration: float, shell_nm: float = 0.75, overrides: dict | None = None
+) -> float:
+    """Volume fraction of the product particles' envelopes once every parent has converted.
+
+    The parents fill :math:`\\phi_\\mathrm{ref}\\,c` (``packing_fraction_ref`` times the relative
+    concentration); the one-to-one reaction replaces each by a product, so the products fill
+    that times the ratio of the mean envelope volumes,
+    :math:`\\langle(d+L)^3\\rangle_\\mathrm{product}/\\langle(d+L)^3\\rangle_\\mathrm{parent}`
+    (envelope diameter = core diameter + shell thickness :math:`L`), with the moments of
+    log-normal core sizes, :math:`\\langle d^k\\rangle = m^k (1 + v^2)^{k(k-1)/2}` for mean
+    :math:`m` and coefficient of variation :math:`v`. The platelet stage is made of these
+    particles (``docs/platelets.md``).
+    """
+
+    def mean_envelope_cube(mean: float, std: float) -> float:
+        v2 = (std / mean) ** 2
+        moment = [mean**k * (1.0 + v2) ** (k * (k - 1) / 2) for k in range(4)]
+        return sum(math.comb(3, k) * moment[k] * shell_nm ** (3 - k) for k in range(4))
+
+    ratio = mean_envelope_cube(*MAPPING["product_core_nm"]) / mean_envelope_cube(
+        *MAPPING["parent_core_nm"]
+    )
+    return coefficient("packing_fraction_ref", overrides) * concentration * ratio

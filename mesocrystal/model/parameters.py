@@ -82,6 +82,29 @@ DIRECT: dict[str, Field] = {
     "damping_time": Field(float, 1.0, "tau", "Langevin damping time", 0.01, 100.0),
 }
 
+#: Fields of the platelet stage only (``"stage": "platelets"``; ``docs/platelets.md``).
+PLATELET: dict[str, Field] = {
+    "platelet_layers": Field(
+        list,
+        [4, 2],
+        "particles",
+        "platelet size: particles per edge and FCC (100) layers",
+        2,
+        40,
+    ),
+    "platelet_energy_scale": Field(
+        float,
+        0.5,
+        "",
+        "kappa: factor on the attraction of platelet sites (1: the nanoparticle level)",
+        0.0,
+        1.0,
+        low_open=True,
+    ),
+}
+#: Largest number of (100) layers of a platelet.
+MAX_PLATELET_LAYERS = 10
+
 #: Fields of a state point that names the reaction microenvironment.
 ENVIRONMENT: dict[str, Field] = {
     "solvent": Field(str, None, "", "solvent", choices=tuple(conditions.SOLVENTS)),
@@ -133,6 +156,9 @@ class ModelParameters:
     #: Bodies at the reference concentration; the box volume is set by it (``N`` is the
     #: number actually simulated, ``concentration`` times this).
     N_reference: int | None = None
+    #: Platelet stage: ``{"layers": [n_lateral, n_layers], "energy_scale": kappa}``; then
+    #: ``packing_fraction`` is the volume fraction of the particles the platelets are made of.
+    platelet: dict | None = None
 
     def to_dict(self) -> dict:
         """JSON-serialisable form (for the job document)."""
@@ -171,6 +197,8 @@ def _check(name: str, spec: Field, value: Any) -> Any:
             lo, hi, what = conditions.CALIBRATED[key]
             value[key] = _check(f"{name}.{key}", Field(float, None, "", what, lo, hi), v)
         return value
+    elif spec.kind is list and name == "platelet_layers":
+        return _check_layers(name, spec, value)
     elif spec.kind is list:
         if not isinstance(value, (list, tuple)) or len(value) != 3:
             raise StatePointError(name, f"must be a list of 3 edge lengths in nm, got {value!r}")
@@ -193,6 +221,18 @@ def _check(name: str, spec: Field, value: Any) -> Any:
                 f"({spec.doc})",
             )
     return value
+
+
+def _check_layers(name: str, spec: Field, value: Any) -> list[int]:
+    """``[n_lateral, n_layers]`` of a platelet, both integers in range."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise StatePointError(
+            name, f"must be [particles per edge, layers] (two integers), got {value!r}"
+        )
+    per_edge = Field(int, None, "", "particles per edge", spec.low, spec.high)
+    lateral = _check(name, per_edge, value[0])
+    layers = _check(name, Field(int, None, "", "(100) layers", 1, MAX_PLATELET_LAYERS), value[1])
+    return [lateral, layers]
 
 
 def is_environment(statepoint: Mapping) -> bool:
@@ -223,7 +263,11 @@ def normalize(statepoint: Mapping) -> dict:
     own = ENVIRONMENT if is_environment(statepoint) else DIRECT
     other = DIRECT if own is ENVIRONMENT else ENVIRONMENT
     schema = {**COMMON, **own}
+    if own is ENVIRONMENT and statepoint.get("stage") == "platelets":
+        schema.update(PLATELET)
     for name in statepoint:
+        if name in PLATELET and name not in schema:
+            raise StatePointError(name, 'belongs to the platelet stage only ("stage": "platelets")')
         if name in other:
             kind = "microenvironment" if own is ENVIRONMENT else "direct-parameter"
             raise StatePointError(
@@ -276,6 +320,8 @@ def resolve(statepoint: Mapping) -> ModelParameters:
     reaction = None
     n_bodies, n_reference = sp["N"], None
     single = sp["shape"] == "sphere" and not sp["patchy"]
+    if is_environment(sp) and sp["stage"] == "platelets":
+        return _resolve_platelets(sp)
     if is_environment(sp):
         overrides = sp.get("coefficients") or {}
         m = conditions.map_microenvironment(
@@ -351,6 +397,66 @@ def resolve(statepoint: Mapping) -> ModelParameters:
         N_reference=n_reference,
     )
     _check_geometry(params)
+    return params
+
+
+def _resolve_platelets(sp: dict) -> ModelParameters:
+    """Model parameters of the platelet stage (``docs/platelets.md``).
+
+    The microenvironment sets the nanoparticle pair potential the platelets are built from
+    (``epsilon_kT``, ``kT``), the solvent friction and, through the concentration, the volume
+    fraction of the product particles the platelets hold
+    (:func:`~mesocrystal.model.conditions.product_volume_fraction`).
+    """
+    overrides = sp.get("coefficients") or {}
+    m = conditions.map_microenvironment(
+        sp["solvent"], sp["temperature_C"], sp["concentration"], sp["shell_nm"], overrides
+    )
+    phi = conditions.product_volume_fraction(sp["concentration"], sp["shell_nm"], overrides)
+    params = ModelParameters(
+        shape="platelet",
+        N=sp["N"],
+        steps=sp["steps"],
+        seed=sp["seed"],
+        patchy=False,
+        core_dimensions_nm=(float(m.product_core_nm[0]),),
+        platelet_sides=sp["platelet_sides"],
+        shell_nm=sp["shell_nm"],
+        site_diameter_nm=sp["site_diameter_nm"],
+        site_spacing_nm=sp["site_spacing"] * sp["site_diameter_nm"],
+        attraction_range_nm=sp["attraction_range_nm"],
+        dt=sp["dt"],
+        randomize_steps=sp["randomize_steps"],
+        epsilon_kT=float(m.epsilon_kT),
+        packing_fraction=float(phi),
+        polydispersity=0.0,
+        damping_time=float(m.damping_time),
+        kT=float(m.kT),
+        environment=asdict(m),
+        platelet={
+            "layers": list(sp["platelet_layers"]),
+            "energy_scale": float(sp["platelet_energy_scale"]),
+        },
+    )
+    if sp["platelet_sides"] != 4:
+        raise StatePointError(
+            "platelet_sides",
+            "the platelet stage builds square platelets from the (100) facet of the "
+            "nanoparticle crystal; use 4",
+        )
+    n_lateral, n_layers = params.platelet["layers"]
+    if n_layers > 1 and n_lateral < 3:
+        raise StatePointError(
+            "platelet_layers", "slabs of more than one layer need at least 3 particles per edge"
+        )
+    # Envelope fraction of the platelets (bounded by the particle fraction times the ratio of
+    # a platelet's convex envelope to its particles' envelopes, at most 2.5 for n >= 2).
+    if 2.5 * phi > MAX_INSERTION_PACKING:
+        raise StatePointError(
+            "concentration",
+            f"the platelets' envelopes would fill up to {2.5 * phi:.3f} of the box, above "
+            f"{MAX_INSERTION_PACKING} (random insertion); lower concentration",
+        )
     return params
 
 

@@ -79,6 +79,10 @@ class Model:
     reaction: Reaction | None = None
     table_cache: str | None = None
     _table: PairTable | None = None
+    #: Platelet stage: the tabulated site potential built from the nanoparticle pair potential
+    #: (:class:`mesocrystal.model.platelets.PlateletSitePotential`); ``potential`` then only
+    #: carries the site contact distance and cut-off for insertion and neighbour ranges.
+    site_potential: object | None = None
 
     @property
     def type_names(self) -> list[str]:
@@ -169,6 +173,10 @@ class Model:
             from the thresholds above. For non-spherical bodies the regime uses the same
             thresholds and is indicative only.
         """
+        if self.site_potential is not None:
+            from mesocrystal.model.platelets import pair_report
+
+            return pair_report(self)
         t = self.reference_type
         shape = self.shapes[t]
         if self.single_particle:
@@ -352,6 +360,10 @@ def build_model(params: ModelParameters, table_cache: str | None = None) -> Mode
     -------
     Model
     """
+    if params.platelet is not None:
+        from mesocrystal.model.platelets import platelet_model_fields
+
+        return Model(**platelet_model_fields(params, table_cache))
     kT = params.kT
     potential = SitePotential(
         site_diameter=params.site_diameter_nm,

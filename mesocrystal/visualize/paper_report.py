@@ -56,6 +56,8 @@ from mesocrystal.products import (
 from . import style
 from .jobs import _read_json, job_classification
 from .phase_diagram import REPLICA_KEYS
+from .replicas import mean_error
+from .stacks import STACKS_JSON, STACKS_PNG, combine_stacking, stacking_row
 
 #: Format version of ``paper_report.json``.
 SCHEMA_VERSION = 1
@@ -121,12 +123,16 @@ def measured(job) -> bool:
 
 
 def measure(job) -> dict[str, Any]:
-    """Measure the final frame (``morphology.json``) and draw its height maps (``afm.png``)."""
+    """Measure the final frame (``morphology.json``) and draw its height maps (``afm.png``);
+    platelet-stage jobs also get their stacks analysed (``stacks.json``, ``stacks.png``)."""
     from mesocrystal.analysis.morphology import measure_file
 
     from .afm import plot_height_maps
     from .jobs import describe_statepoint
+    from .stacks import applies, measure_stacks
 
+    if applies(job.cached_statepoint):
+        measure_stacks(job)
     result = measure_file(job.fn(TRAJECTORY_GSD), job.fn(MORPHOLOGY_JSON), with_maps=True)
     plot_height_maps(
         result.pop("_scan"), job.fn(AFM_PNG), title=describe_statepoint(job.cached_statepoint)
@@ -276,7 +282,7 @@ def job_row(job, root: Path | None = None) -> dict[str, Any]:
     rough = (measures or {}).get("roughness") or {}
     root = Path(root) if root is not None else Path(job.project.path)
     pictures = {}
-    for key, name in (("structure", STRUCTURE_PNG), ("afm", AFM_PNG)):
+    for key, name in (("structure", STRUCTURE_PNG), ("afm", AFM_PNG), ("stacks", STACKS_PNG)):
         if job.isfile(name):
             pictures[key] = os.path.relpath(job.fn(name), root)
     return {
@@ -302,19 +308,11 @@ def job_row(job, root: Path | None = None) -> dict[str, Any]:
         if first_tau is not None and scale
         else None,
         "pictures": pictures,
+        "stacking": stacking_row(job),
     }
 
 
 # -- conditions ---------------------------------------------------------------------------------
-def mean_error(values: Sequence[float | None]) -> tuple[float | None, float | None, int]:
-    """Mean, standard error of the mean (None for fewer than 2 values) and count of values."""
-    data = np.array([float(v) for v in values if v is not None and math.isfinite(float(v))])
-    if len(data) == 0:
-        return None, None, 0
-    err = float(data.std(ddof=1) / math.sqrt(len(data))) if len(data) > 1 else None
-    return float(data.mean()), err, len(data)
-
-
 def _counts(values: Sequence[str | None], order=None) -> dict[str, int]:
     out: dict[str, int] = {}
     for v in values:
@@ -414,6 +412,9 @@ def combine(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         entry["replicas_with_crystal"] = sum(
             r["time_to_first_crystal_tau"] is not None for r in members
         )
+        stacking = combine_stacking([r.get("stacking") for r in members])
+        if stacking is not None:
+            entry["stacking"] = stacking
         paper = paper_values(cond)
         if paper is not None:
             labelled = entry["labelled"]
@@ -662,7 +663,7 @@ def fingerprint(jobs: Sequence) -> str:
     for job in jobs:
         c = job_classification(job)
         stamps = []
-        for name in (MORPHOLOGY_JSON, ANALYSIS_JSON, STRUCTURE_PNG, AFM_PNG):
+        for name in (MORPHOLOGY_JSON, ANALYSIS_JSON, STRUCTURE_PNG, AFM_PNG, STACKS_JSON):
             stamps.append(os.stat(job.fn(name)).st_mtime_ns if job.isfile(name) else None)
         items.append(
             [
@@ -879,6 +880,39 @@ def draw(conditions: Sequence[Mapping[str, Any]]):
     return fig
 
 
+def stacking_lines(s: Mapping[str, Any]) -> list[str]:
+    """Markdown table of a condition's stacking numbers (platelet stage)."""
+    rows = [
+        ("platelets with a face-to-face contact (fraction)", "stacked_fraction", 3),
+        ("largest column (platelets)", "largest_stack", 3),
+        ("largest mesocrystal (platelets)", "n_bodies", 3),
+        ("its layers", "n_layers", 3),
+        ("layer spacing (nm)", "layer_spacing_nm", 3),
+        ("density-wave amplitude", "layer_amplitude", 3),
+        ("nematic order S", "nematic_order", 3),
+        ("stacked pairs in registry (fraction)", "registry_fraction", 3),
+        ("AFM-like Sq of its faces (nm)", "roughness_nm", 3),
+    ]
+    lines = [
+        f"Stacks (largest mesocrystal of each replica; {s['replicas']} replicas):",
+        "",
+        "| quantity | mean ± s.e. |",
+        "|---|---|",
+    ]
+    for caption, key, digits in rows:
+        lines.append(f"| {caption} | {_fmt(s.get(key), s.get(key + '_error'), digits)} |")
+    shapes = ", ".join(f"{k} {v}" for k, v in (s.get("shapes") or {}).items()) or "–"
+    extents = s.get("extents_nm")
+    lines.append(f"| shape of the largest mesocrystal (replicas) | {shapes} |")
+    if extents:
+        lines.append(
+            "| its principal extents L1, L2, L3 (nm) | "
+            + ", ".join(f"{x:.1f}" for x in extents)
+            + " |"
+        )
+    return [*lines, ""]
+
+
 def markdown(data: Mapping[str, Any]) -> str:
     """``paper_report.md``: a table per quantity, the paper beside it, pictures, calibration."""
     m = data["measurement"]
@@ -945,7 +979,13 @@ def markdown(data: Mapping[str, Any]) -> str:
             + "."
         )
         lines.append("")
-        for key, caption in (("structure", "final frame"), ("afm", "AFM-like height maps")):
+        if c.get("stacking"):
+            lines += stacking_lines(c["stacking"])
+        for key, caption in (
+            ("structure", "final frame"),
+            ("afm", "AFM-like height maps"),
+            ("stacks", "largest mesocrystal coloured by layer"),
+        ):
             if key in c["pictures"]:
                 lines.append(f"![{caption}]({c['pictures'][key]})")
         lines.append("")
