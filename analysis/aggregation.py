@@ -327,6 +327,66 @@ def pair_gaps(
     return out
 
 
+def candidate_pairs(
+    box: freud.box.Box, positions: np.ndarray, r_max: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Unordered pairs of points closer than ``r_max``, each once, sorted by ``(i, j)``.
+
+    Orthorhombic boxes use :class:`scipy.spatial.cKDTree` with periodic ``boxsize``, which
+    returns each unordered pair once and costs several times less than a freud query of the
+    same pairs in both directions (3.4 x 10^6 pairs around 10^5 platelets: 0.6 s against 4 s of
+    CPU time); triclinic boxes use :class:`freud.locality.AABBQuery`. Vectors and distances are
+    computed in double precision from the positions (freud's lists are single precision: the
+    two agree to 2 x 10^-5 nm).
+
+    Parameters
+    ----------
+    box : freud.box.Box
+        Periodic box.
+    positions : numpy.ndarray
+        ``(N, 3)`` positions wrapped into the box (nm).
+    r_max : float
+        Cutoff (nm), less than half the nearest-plane distance of the box.
+
+    Returns
+    -------
+    i, j : numpy.ndarray
+        ``(M,)`` int64 indices with ``i < j``, sorted by ``i``, then ``j``.
+    vectors : numpy.ndarray
+        ``(M, 3)`` minimum-image vectors from ``i`` to ``j`` (nm).
+    distances : numpy.ndarray
+        ``(M,)`` lengths of ``vectors`` (nm).
+    """
+    n = len(positions)
+    pos = np.asarray(positions, dtype=np.float64)
+    if box.xy == 0 and box.xz == 0 and box.yz == 0:
+        from scipy.spatial import cKDTree
+
+        side = np.asarray(box.L, dtype=np.float64)
+        shifted = np.mod(pos + 0.5 * side, side)
+        shifted = np.where(shifted >= side, shifted - side, shifted)
+        pairs = cKDTree(shifted, boxsize=side).query_pairs(r_max, output_type="ndarray")
+        # query_pairs gives i < j in no particular order
+        i, j = np.divmod(np.sort(pairs[:, 0].astype(np.int64) * n + pairs[:, 1]), n)
+        vectors = pos[j] - pos[i]
+        vectors -= side * np.round(vectors / side)
+    else:
+        aq = freud.locality.AABBQuery(box, positions)
+        nl = aq.query(positions, {"r_max": r_max, "exclude_ii": True}).toNeighborList()
+        half = nl.query_point_indices < nl.point_indices
+        i = nl.query_point_indices[half].astype(np.int64)
+        j = nl.point_indices[half].astype(np.int64)
+        # minimum image in double precision (freud's Box.wrap returns single precision);
+        # einsum, not a BLAS call, for the 3 x 3 products
+        matrix = np.asarray(box.to_matrix(), dtype=np.float64)
+        frac = np.einsum("ab,mb->ma", np.linalg.inv(matrix), pos[j] - pos[i])
+        frac -= np.round(frac)
+        vectors = np.einsum("ab,mb->ma", matrix, frac)
+    distances = np.sqrt(np.einsum("ma,ma->m", vectors, vectors))
+    keep = distances < r_max
+    return i[keep], j[keep], vectors[keep], distances[keep]
+
+
 def contact_network(
     system: BodySystem, gap: float = CONTACT_GAP, shell: float = 0.0
 ) -> ContactNetwork:
@@ -366,31 +426,29 @@ def contact_network(
             f"box too small: contacts of bodies up to {circ.max():.3g} nm need a box wider "
             f"than {2 * r_max:.3g} nm"
         )
-    aq = freud.locality.AABBQuery(system.box, system.positions)
-    nl = aq.query(system.positions, {"r_max": r_max, "exclude_ii": True}).toNeighborList()
-    qi = nl.query_point_indices
-    pj = nl.point_indices
-    dist = np.asarray(nl.distances)
+    i, j, vec, dist = candidate_pairs(system.box, system.positions, r_max)
     too_close = dist < 1e-6 * float(dv.min())
     if np.any(too_close):
         k = int(np.flatnonzero(too_close)[0])
-        raise FrameError(f"bodies {qi[k]} and {pj[k]} sit at the same position")
+        raise FrameError(f"bodies {i[k]} and {j[k]} sit at the same position")
     half_tol = 0.5 * gap * dv + 0.5 * shell * circ
     if all(s.kind == "sphere" for s in system.shapes):
-        # exact gaps from the centre distances; the list is symmetric and sorted by i already
+        # exact gaps from the centre distances
         radius = system.per_body("volume_diameter") * 0.5
-        gaps = dist.astype(np.float64) - radius[qi] - radius[pj]
-        touching = gaps < half_tol[qi] + half_tol[pj]
+        gaps = dist.astype(np.float64) - radius[i] - radius[j]
+        touching = gaps < half_tol[i] + half_tol[j]
+        i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
+        # both directions, sorted by (i, j): the pairs (j, i) with j > i of a body come first
+        ii = np.concatenate([j, i])
+        order = np.argsort(ii, kind="stable")
         return ContactNetwork(
-            i=qi[touching].astype(np.uint32),
-            j=pj[touching].astype(np.uint32),
-            vectors=np.asarray(nl.vectors, dtype=np.float64)[touching],
-            gaps=gaps[touching],
+            i=ii[order].astype(np.uint32),
+            j=np.concatenate([i, j])[order].astype(np.uint32),
+            vectors=np.concatenate([-vec, vec])[order].astype(np.float64),
+            gaps=np.concatenate([gaps, gaps])[order],
             n=system.n,
         )
-    half = qi < pj
-    i, j = qi[half].astype(np.int64), pj[half].astype(np.int64)
-    vec = np.asarray(nl.vectors)[half].astype(np.float64)
+    vec = vec.astype(np.float64)
     tolerance = half_tol[i] + half_tol[j]
     geom = LabGeometry(system)
     # the centre-line gap is a cheap lower bound of the full separating-axis gap: screen first

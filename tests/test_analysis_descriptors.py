@@ -18,8 +18,13 @@ import rowan
 
 from analysis import compute_descriptors, load_bodies, system_from_arrays
 from analysis import shapes as sh
-from analysis.aggregation import contact_network, pair_gaps
-from analysis.bondorder import solid_bond_counts
+from analysis.aggregation import candidate_pairs, contact_network, pair_gaps
+from analysis.bondorder import (
+    bond_harmonics,
+    order_parameter,
+    solid_bond_counts,
+    wigner_invariant,
+)
 from analysis.io import FrameError, frame_indices
 from analysis.layering import density_wave_amplitude
 from analysis.packing import delaunay_tessellation
@@ -107,6 +112,51 @@ def test_bond_order_equals_freud_steinhardt_and_solidliquid():
         np.asarray(st.particle_harmonics), per.network.i, per.network.j, system.n
     )
     np.testing.assert_array_equal(counts, per.bond_order.solid_bonds[:, 0])
+
+
+@pytest.mark.parametrize("kind", ["fcc", "bcc", "hcp"])
+def test_own_harmonics_equal_freud_steinhardt(kind):
+    """q_lm, q_l and normalised w_l from the bond harmonics equal freud's Steinhardt (single
+    precision) on a thermalised crystal, per body and for l = 4, 6, 8."""
+    frame = refs.crystal(kind, REPS[kind], lindemann=0.1, seed=3)
+    _, per = compute_descriptors(frame, per_body=True)
+    system, net = per.system, per.network
+    half = net.i < net.j
+    i, j = net.i[half].astype(np.int64), net.j[half].astype(np.int64)
+    for ell in (4, 6, 8):
+        st = freud.order.Steinhardt(ell, wl=True, wl_normalize=True)
+        st.compute((system.box, system.positions), neighbors=net.neighbor_list())
+        qlm = bond_harmonics(i, j, net.vectors[half], system.n, ell)[ell]
+        np.testing.assert_allclose(qlm, np.asarray(st.particle_harmonics), atol=5e-5)
+        np.testing.assert_allclose(order_parameter(qlm, ell), st.ql, atol=1e-5)
+        np.testing.assert_allclose(
+            wigner_invariant(qlm, ell), np.asarray(st.particle_order).real, atol=5e-5
+        )
+    q468 = per.bond_order
+    st = freud.order.Steinhardt([4, 6], wl=True, wl_normalize=True)
+    st.compute((system.box, system.positions), neighbors=net.neighbor_list())
+    np.testing.assert_allclose(q468.q4, np.asarray(st.ql)[:, 0], atol=1e-5)
+    np.testing.assert_allclose(q468.q6, np.asarray(st.ql)[:, 1], atol=1e-5)
+    np.testing.assert_allclose(q468.w6, np.asarray(st.particle_order).real[:, 1], atol=5e-5)
+
+
+@pytest.mark.parametrize("triclinic", [False, True])
+def test_candidate_pairs_equal_freud_query(triclinic):
+    """The k-d tree (orthorhombic) and freud (triclinic) candidate pairs are freud's pairs."""
+    rng = np.random.default_rng(4)
+    box = freud.box.Box(12.0, 10.0, 11.0, 0.3 if triclinic else 0.0, 0.0, 0.2 if triclinic else 0)
+    points = box.wrap(box.make_absolute(rng.random((3000, 3)))).astype(np.float64)
+    i, j, vec, dist = candidate_pairs(box, points, 2.5)
+    nl = (
+        freud.locality.AABBQuery(box, points)
+        .query(points, {"r_max": 2.5, "exclude_ii": True})
+        .toNeighborList()
+    )
+    half = nl.query_point_indices < nl.point_indices
+    np.testing.assert_array_equal(i, nl.query_point_indices[half])
+    np.testing.assert_array_equal(j, nl.point_indices[half])
+    np.testing.assert_allclose(vec, nl.vectors[half], atol=1e-5)
+    np.testing.assert_allclose(dist, nl.distances[half], atol=1e-5)
 
 
 #: Independent jammed packings (seeds) of the jammed-packing test.
