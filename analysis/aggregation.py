@@ -18,7 +18,7 @@ neighbouring column are not.
 Aggregates are found in two steps, as in cluster analyses of nucleation (ten Wolde, Ruiz-Montero
 and Frenkel, J. Chem. Phys. 104, 9932 (1996)) with a density instead of a crystallinity
 criterion: bodies with at least :data:`CORE_COORDINATION` contacts are *condensed*; connected
-components of condensed bodies (:class:`freud.cluster.Cluster`) with at least
+components of condensed bodies (:func:`connected_clusters`) with at least
 :data:`MIN_AGGREGATE_CORES` condensed members are *aggregates*; bodies in contact with an
 aggregate's condensed members join it as its surface shell. Vapour bodies and small transient
 clusters do not form aggregates.
@@ -31,6 +31,8 @@ import dataclasses
 import freud
 import numpy as np
 import rowan
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from .io import BodySystem, FrameError, nearest_plane_distance
 
@@ -521,6 +523,41 @@ class Aggregation:
         return {int(s): int(c) for s, c in zip(sizes, counts, strict=True)}
 
 
+def connected_clusters(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    """Cluster index of every body: connected components of the bonds ``(i, j)``.
+
+    Numbered as :class:`freud.cluster.Cluster` numbers them (by decreasing size, clusters of
+    equal size by their smallest body index; bodies without bonds are clusters of one), so the
+    two give identical indices (tested); :func:`scipy.sparse.csgraph.connected_components`
+    needs no freud neighbour list, whose construction costs as much as the search for 10^6
+    bonds.
+
+    Parameters
+    ----------
+    i, j : numpy.ndarray
+        ``(M,)`` bonds (one or both directions).
+    n : int
+        Number of bodies.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N,)`` int64 cluster indices, 0 for the largest cluster.
+    """
+    graph = sparse.csr_matrix(
+        (np.ones(len(i), dtype=np.int8), (np.asarray(i, np.int64), np.asarray(j, np.int64))),
+        shape=(n, n),
+    )
+    n_comp, component = csgraph.connected_components(graph, directed=False)
+    sizes = np.bincount(component, minlength=n_comp)
+    first = np.full(n_comp, n, dtype=np.int64)
+    np.minimum.at(first, component, np.arange(n))
+    order = np.lexsort((first, -sizes))
+    rank = np.empty(n_comp, dtype=np.int64)
+    rank[order] = np.arange(n_comp)
+    return rank[component]
+
+
 def find_aggregates(
     system: BodySystem,
     network: ContactNetwork,
@@ -547,22 +584,20 @@ def find_aggregates(
     """
     z = network.coordination
     condensed = z >= core_coordination
-    sys_tuple = (system.box, system.positions)
 
-    everything = freud.cluster.Cluster()
-    everything.compute(sys_tuple, neighbors=network.neighbor_list())
-    contact_sizes = np.sort(np.bincount(everything.cluster_idx))[::-1]
+    everything = connected_clusters(network.i, network.j, system.n)
+    contact_sizes = np.sort(np.bincount(everything))[::-1]
 
     if np.all(condensed[network.i]):
         # every body with a contact is condensed: the core network is the contact network
-        cores = everything
+        core_cluster = everything
     else:
-        cores = freud.cluster.Cluster()
-        cores.compute(sys_tuple, neighbors=network.neighbor_list(condensed))
-    core_cluster = cores.cluster_idx.astype(np.int64)
-    core_counts = np.bincount(core_cluster[condensed], minlength=cores.num_clusters)
+        core_bond = condensed[network.i] & condensed[network.j]
+        core_cluster = connected_clusters(network.i[core_bond], network.j[core_bond], system.n)
+    n_clusters = int(core_cluster.max()) + 1
+    core_counts = np.bincount(core_cluster[condensed], minlength=n_clusters)
     big = np.flatnonzero(core_counts >= min_cores)
-    label = np.full(cores.num_clusters, -1, dtype=np.int64)
+    label = np.full(n_clusters, -1, dtype=np.int64)
     label[big] = np.arange(len(big))
     agg = np.where(condensed, label[core_cluster], -1)
 

@@ -18,7 +18,12 @@ import rowan
 
 from analysis import compute_descriptors, load_bodies, system_from_arrays
 from analysis import shapes as sh
-from analysis.aggregation import candidate_pairs, contact_network, pair_gaps
+from analysis.aggregation import (
+    candidate_pairs,
+    connected_clusters,
+    contact_network,
+    pair_gaps,
+)
 from analysis.bondorder import (
     bond_harmonics,
     order_parameter,
@@ -138,6 +143,24 @@ def test_own_harmonics_equal_freud_steinhardt(kind):
     np.testing.assert_allclose(q468.q4, np.asarray(st.ql)[:, 0], atol=1e-5)
     np.testing.assert_allclose(q468.q6, np.asarray(st.ql)[:, 1], atol=1e-5)
     np.testing.assert_allclose(q468.w6, np.asarray(st.particle_order).real[:, 1], atol=5e-5)
+
+
+@pytest.mark.parametrize("r_max", [1.6, 2.5])
+def test_connected_clusters_equal_freud_cluster(r_max):
+    """Same cluster indices as freud.cluster.Cluster, ties in size (here over a thousand of
+    them, single bodies included) ordered by the smallest body index."""
+    rng = np.random.default_rng(2)
+    box = freud.box.Box.cube(40.0)
+    points = box.wrap(rng.random((3000, 3)) * 40.0)
+    nl = (
+        freud.locality.AABBQuery(box, points)
+        .query(points, {"r_max": r_max, "exclude_ii": True})
+        .toNeighborList()
+    )
+    ref = freud.cluster.Cluster()
+    ref.compute((box, points), neighbors=nl)
+    got = connected_clusters(nl.query_point_indices, nl.point_indices, len(points))
+    np.testing.assert_array_equal(got, ref.cluster_idx)
 
 
 @pytest.mark.parametrize("triclinic", [False, True])
