@@ -75,7 +75,11 @@ class ContactNetwork:
     vectors : numpy.ndarray
         ``(M, 3)`` minimum-image vectors from body ``i`` to body ``j`` (nm).
     gaps : numpy.ndarray
-        ``(M,)`` surface-gap estimate (nm); negative for overlapping envelopes.
+        ``(M,)`` surface-gap estimate (nm); negative for overlapping envelopes: the exact gap for
+        spheres, the separating-axis gap (a lower bound) for other bodies, except for pairs of
+        cuboids whose contact is certain from the centre line alone, which get the distance
+        between the surface points on their centre line (an upper bound of the surface distance;
+        negative, and then below the separating-axis gap, when the bodies overlap).
     n : int
         Number of bodies.
     """
@@ -389,6 +393,46 @@ def candidate_pairs(
     return i[keep], j[keep], vectors[keep], distances[keep]
 
 
+def _cuboid_centre_line_bounds(
+    geom: LabGeometry, i: np.ndarray, j: np.ndarray, vectors: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds on the separating-axis gap of pairs of cuboids, ``(M,)`` each.
+
+    Along the unit centre line :math:`u` (body frame of each body), a cuboid of half extents
+    :math:`h` reaches out to its support :math:`\\sum_a |u_a| h_a` and its surface crosses the
+    line at the radial distance :math:`1 / \\max_a (|u_a| / h_a)`. The centre distance less the
+    two supports is the centre-line gap, which the full separating-axis gap is never below (the
+    same value as ``pair_gaps(..., full=False)``); the centre distance less the two radial
+    distances is the distance between two surface points, which the true surface distance, and
+    with it the separating-axis gap (a lower bound of it), is never above. When the upper bound
+    is negative the two bodies overlap and their separating-axis gap is negative too; so a pair
+    whose upper bound is below a positive tolerance is in contact without the full test.
+    """
+    sys_ = geom.system
+    lower = np.empty(len(i))
+    upper = np.empty(len(i))
+    for start in range(0, len(i), _CHUNK):
+        sel = slice(start, start + _CHUNK)
+        bi, bj, vec = i[sel], j[sel], vectors[sel]
+        ta, tb = sys_.typeid[bi], sys_.typeid[bj]
+        half = np.array([_box_half_extents(s) for s in sys_.shapes])
+        rounding = np.array([s.rounding_radius for s in sys_.shapes])
+        ki, kj = sys_.scale[bi], sys_.scale[bj]
+        h_a, h_b = half[ta], half[tb]
+        rad = rounding[ta] * ki + rounding[tb] * kj
+        r = np.linalg.norm(vec, axis=1)
+        u_i = np.einsum("mab,ma->mb", geom.rotation[bi], vec) / np.maximum(r, 1e-12)[:, None]
+        u_j = np.einsum("mab,ma->mb", geom.rotation[bj], vec) / np.maximum(r, 1e-12)[:, None]
+        lower[sel] = r - ki * np.sum(np.abs(u_i) * h_a, axis=1)
+        lower[sel] -= kj * np.sum(np.abs(u_j) * h_b, axis=1)
+        lower[sel] -= rad
+        with np.errstate(divide="ignore"):
+            reach_i = 1.0 / np.max(np.abs(u_i) / h_a, axis=1)
+            reach_j = 1.0 / np.max(np.abs(u_j) / h_b, axis=1)
+        upper[sel] = r - ki * reach_i - kj * reach_j - rad
+    return lower, upper
+
+
 def contact_network(
     system: BodySystem, gap: float = CONTACT_GAP, shell: float = 0.0
 ) -> ContactNetwork:
@@ -453,13 +497,28 @@ def contact_network(
     vec = vec.astype(np.float64)
     tolerance = half_tol[i] + half_tol[j]
     geom = LabGeometry(system)
-    # the centre-line gap is a cheap lower bound of the full separating-axis gap: screen first
-    gaps = pair_gaps(system, i, j, vec, full=False, geometry=geom)
-    near = gaps < tolerance
-    i, j, vec, tolerance = i[near], j[near], vec[near], tolerance[near]
-    gaps = pair_gaps(system, i, j, vec, full=True, geometry=geom)
-    touching = gaps < tolerance
-    i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
+    if all(_box_half_extents(s) is not None for s in system.shapes):
+        # cuboids: the centre-line gap bounds the separating-axis gap from below, the distance
+        # between the points where the centre line leaves the two bodies bounds it from above;
+        # only pairs between the two bounds need the full test
+        lower, upper = _cuboid_centre_line_bounds(geom, i, j, vec)
+        sure = upper < tolerance
+        open_ = (lower < tolerance) & ~sure
+        gaps = pair_gaps(system, i[open_], j[open_], vec[open_], full=True, geometry=geom)
+        touching = np.flatnonzero(sure | open_)
+        full_gap = np.empty(len(i))
+        full_gap[open_] = gaps
+        full_gap[sure] = upper[sure]
+        touching = touching[(full_gap[touching] < tolerance[touching])]
+        i, j, vec, gaps = i[touching], j[touching], vec[touching], full_gap[touching]
+    else:
+        # the centre-line gap is a cheap lower bound of the full separating-axis gap: screen
+        gaps = pair_gaps(system, i, j, vec, full=False, geometry=geom)
+        near = gaps < tolerance
+        i, j, vec, tolerance = i[near], j[near], vec[near], tolerance[near]
+        gaps = pair_gaps(system, i, j, vec, full=True, geometry=geom)
+        touching = gaps < tolerance
+        i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
     ii = np.concatenate([i, j])
     order = np.argsort(ii, kind="stable")
     return ContactNetwork(

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import rowan
 
-from analysis import compute_descriptors, load_bodies, system_from_arrays
+from analysis import aggregation, compute_descriptors, load_bodies, system_from_arrays
 from analysis import shapes as sh
 from analysis.aggregation import (
     candidate_pairs,
@@ -363,6 +363,34 @@ def test_separating_axis_gaps_of_platelets():
             system = _pair_system(plate, pos, np.tile(q, (2, 1)))
             gap = pair_gaps(system, np.array([0]), np.array([1]), pos[1:] - pos[:1])[0]
             assert gap == pytest.approx(expected, abs=1e-9), (offset, q)
+
+
+@pytest.mark.parametrize("rounding", [0.0, 0.3])
+@pytest.mark.parametrize("shell", [0.0, 0.25])
+def test_cuboid_contacts_equal_the_full_separating_axis_test(rounding, shell):
+    """Cuboid contacts taken from the centre-line bounds are exactly the pairs whose full
+    separating-axis gap is below the tolerance (dense, randomly oriented platelets)."""
+    w, t = refs.PLATE_W, refs.PLATE_T
+    plate = sh.polyhedron(refs.square_platelet_vertices(w, t), rounding)
+    rng = np.random.default_rng(7)
+    n, side = 1500, 48.0
+    box = freud.box.Box.cube(side)
+    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
+    quat = refs.random_quaternions(n, rng)
+    system = system_from_arrays(box, pos, orientations=quat, shape=plate)
+    net = contact_network(system, shell=shell)
+    circ = system.per_body("circumsphere_diameter")
+    dv = system.per_body("volume_diameter")
+    r_max = float(circ.max() * (1.0 + shell) + aggregation.CONTACT_GAP * dv.max())
+    i, j, vec, _ = candidate_pairs(box, pos, r_max)
+    half_tol = 0.5 * aggregation.CONTACT_GAP * dv + 0.5 * shell * circ
+    full = pair_gaps(system, i, j, vec, full=True)
+    touching = full < half_tol[i] + half_tol[j]
+    expected = set(zip(i[touching].tolist(), j[touching].tolist(), strict=True))
+    half = net.i < net.j
+    got = set(zip(net.i[half].tolist(), net.j[half].tolist(), strict=True))
+    assert got == expected
+    assert 500 < len(expected) < len(i)
 
 
 def test_sphere_gaps_and_polydisperse_contacts():
