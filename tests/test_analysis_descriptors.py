@@ -16,10 +16,20 @@ import numpy as np
 import pytest
 import rowan
 
-from mesocrystal.analysis import compute_descriptors, load_bodies, system_from_arrays
+from mesocrystal.analysis import aggregation, compute_descriptors, load_bodies, system_from_arrays
 from mesocrystal.analysis import shapes as sh
-from mesocrystal.analysis.aggregation import contact_network, pair_gaps
-from mesocrystal.analysis.bondorder import solid_bond_counts
+from mesocrystal.analysis.aggregation import (
+    candidate_pairs,
+    connected_clusters,
+    contact_network,
+    pair_gaps,
+)
+from mesocrystal.analysis.bondorder import (
+    bond_harmonics,
+    order_parameter,
+    solid_bond_counts,
+    wigner_invariant,
+)
 from mesocrystal.analysis.io import FrameError
 from mesocrystal.analysis.layering import density_wave_amplitude
 from mesocrystal.analysis.packing import delaunay_tessellation
@@ -108,6 +118,69 @@ def test_bond_order_equals_freud_steinhardt_and_solidliquid():
         np.asarray(st.particle_harmonics), per.network.i, per.network.j, system.n
     )
     np.testing.assert_array_equal(counts, per.bond_order.solid_bonds[:, 0])
+
+
+@pytest.mark.parametrize("kind", ["fcc", "bcc", "hcp"])
+def test_own_harmonics_equal_freud_steinhardt(kind):
+    """q_lm, q_l and normalised w_l from the bond harmonics equal freud's Steinhardt (single
+    precision) on a thermalised crystal, per body and for l = 4, 6, 8."""
+    frame = refs.crystal(kind, REPS[kind], lindemann=0.1, seed=3)
+    _, per = compute_descriptors(frame, per_body=True)
+    system, net = per.system, per.network
+    half = net.i < net.j
+    i, j = net.i[half].astype(np.int64), net.j[half].astype(np.int64)
+    for ell in (4, 6, 8):
+        st = freud.order.Steinhardt(ell, wl=True, wl_normalize=True)
+        st.compute((system.box, system.positions), neighbors=net.neighbor_list())
+        qlm = bond_harmonics(i, j, net.vectors[half], system.n, ell)[ell]
+        np.testing.assert_allclose(qlm, np.asarray(st.particle_harmonics), atol=5e-5)
+        np.testing.assert_allclose(order_parameter(qlm, ell), st.ql, atol=1e-5)
+        np.testing.assert_allclose(
+            wigner_invariant(qlm, ell), np.asarray(st.particle_order).real, atol=5e-5
+        )
+    q468 = per.bond_order
+    st = freud.order.Steinhardt([4, 6], wl=True, wl_normalize=True)
+    st.compute((system.box, system.positions), neighbors=net.neighbor_list())
+    np.testing.assert_allclose(q468.q4, np.asarray(st.ql)[:, 0], atol=1e-5)
+    np.testing.assert_allclose(q468.q6, np.asarray(st.ql)[:, 1], atol=1e-5)
+    np.testing.assert_allclose(q468.w6, np.asarray(st.particle_order).real[:, 1], atol=5e-5)
+
+
+@pytest.mark.parametrize("r_max", [1.6, 2.5])
+def test_connected_clusters_equal_freud_cluster(r_max):
+    """Same cluster indices as freud.cluster.Cluster, ties in size (here over a thousand of
+    them, single bodies included) ordered by the smallest body index."""
+    rng = np.random.default_rng(2)
+    box = freud.box.Box.cube(40.0)
+    points = box.wrap(rng.random((3000, 3)) * 40.0)
+    nl = (
+        freud.locality.AABBQuery(box, points)
+        .query(points, {"r_max": r_max, "exclude_ii": True})
+        .toNeighborList()
+    )
+    ref = freud.cluster.Cluster()
+    ref.compute((box, points), neighbors=nl)
+    got = connected_clusters(nl.query_point_indices, nl.point_indices, len(points))
+    np.testing.assert_array_equal(got, ref.cluster_idx)
+
+
+@pytest.mark.parametrize("triclinic", [False, True])
+def test_candidate_pairs_equal_freud_query(triclinic):
+    """The k-d tree (orthorhombic) and freud (triclinic) candidate pairs are freud's pairs."""
+    rng = np.random.default_rng(4)
+    box = freud.box.Box(12.0, 10.0, 11.0, 0.3 if triclinic else 0.0, 0.0, 0.2 if triclinic else 0)
+    points = box.wrap(box.make_absolute(rng.random((3000, 3)))).astype(np.float64)
+    i, j, vec, dist = candidate_pairs(box, points, 2.5)
+    nl = (
+        freud.locality.AABBQuery(box, points)
+        .query(points, {"r_max": 2.5, "exclude_ii": True})
+        .toNeighborList()
+    )
+    half = nl.query_point_indices < nl.point_indices
+    np.testing.assert_array_equal(i, nl.query_point_indices[half])
+    np.testing.assert_array_equal(j, nl.point_indices[half])
+    np.testing.assert_allclose(vec, nl.vectors[half], atol=1e-5)
+    np.testing.assert_allclose(dist, nl.distances[half], atol=1e-5)
 
 
 #: Independent jammed packings (seeds) of the jammed-packing test.
@@ -291,6 +364,34 @@ def test_separating_axis_gaps_of_platelets():
             system = _pair_system(plate, pos, np.tile(q, (2, 1)))
             gap = pair_gaps(system, np.array([0]), np.array([1]), pos[1:] - pos[:1])[0]
             assert gap == pytest.approx(expected, abs=1e-9), (offset, q)
+
+
+@pytest.mark.parametrize("rounding", [0.0, 0.3])
+@pytest.mark.parametrize("shell", [0.0, 0.25])
+def test_cuboid_contacts_equal_the_full_separating_axis_test(rounding, shell):
+    """Cuboid contacts taken from the centre-line bounds are exactly the pairs whose full
+    separating-axis gap is below the tolerance (dense, randomly oriented platelets)."""
+    w, t = refs.PLATE_W, refs.PLATE_T
+    plate = sh.polyhedron(refs.square_platelet_vertices(w, t), rounding)
+    rng = np.random.default_rng(7)
+    n, side = 1500, 48.0
+    box = freud.box.Box.cube(side)
+    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
+    quat = refs.random_quaternions(n, rng)
+    system = system_from_arrays(box, pos, orientations=quat, shape=plate)
+    net = contact_network(system, shell=shell)
+    circ = system.per_body("circumsphere_diameter")
+    dv = system.per_body("volume_diameter")
+    r_max = float(circ.max() * (1.0 + shell) + aggregation.CONTACT_GAP * dv.max())
+    i, j, vec, _ = candidate_pairs(box, pos, r_max)
+    half_tol = 0.5 * aggregation.CONTACT_GAP * dv + 0.5 * shell * circ
+    full = pair_gaps(system, i, j, vec, full=True)
+    touching = full < half_tol[i] + half_tol[j]
+    expected = set(zip(i[touching].tolist(), j[touching].tolist(), strict=True))
+    half = net.i < net.j
+    got = set(zip(net.i[half].tolist(), net.j[half].tolist(), strict=True))
+    assert got == expected
+    assert 500 < len(expected) < len(i)
 
 
 def test_sphere_gaps_and_polydisperse_contacts():

@@ -18,7 +18,7 @@ neighbouring column are not.
 Aggregates are found in two steps, as in cluster analyses of nucleation (ten Wolde, Ruiz-Montero
 and Frenkel, J. Chem. Phys. 104, 9932 (1996)) with a density instead of a crystallinity
 criterion: bodies with at least :data:`CORE_COORDINATION` contacts are *condensed*; connected
-components of condensed bodies (:class:`freud.cluster.Cluster`) with at least
+components of condensed bodies (:func:`connected_clusters`) with at least
 :data:`MIN_AGGREGATE_CORES` condensed members are *aggregates*; bodies in contact with an
 aggregate's condensed members join it as its surface shell. Vapour bodies and small transient
 clusters do not form aggregates.
@@ -31,6 +31,8 @@ import dataclasses
 import freud
 import numpy as np
 import rowan
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from .io import BodySystem, FrameError, nearest_plane_distance
 
@@ -73,7 +75,11 @@ class ContactNetwork:
     vectors : numpy.ndarray
         ``(M, 3)`` minimum-image vectors from body ``i`` to body ``j`` (nm).
     gaps : numpy.ndarray
-        ``(M,)`` surface-gap estimate (nm); negative for overlapping envelopes.
+        ``(M,)`` surface-gap estimate (nm); negative for overlapping envelopes: the exact gap for
+        spheres, the separating-axis gap (a lower bound) for other bodies, except for pairs of
+        cuboids whose contact is certain from the centre line alone, which get the distance
+        between the surface points on their centre line (an upper bound of the surface distance;
+        negative, and then below the separating-axis gap, when the bodies overlap).
     n : int
         Number of bodies.
     """
@@ -327,6 +333,106 @@ def pair_gaps(
     return out
 
 
+def candidate_pairs(
+    box: freud.box.Box, positions: np.ndarray, r_max: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Unordered pairs of points closer than ``r_max``, each once, sorted by ``(i, j)``.
+
+    Orthorhombic boxes use :class:`scipy.spatial.cKDTree` with periodic ``boxsize``, which
+    returns each unordered pair once and costs several times less than a freud query of the
+    same pairs in both directions (3.4 x 10^6 pairs around 10^5 platelets: 0.6 s against 4 s of
+    CPU time); triclinic boxes use :class:`freud.locality.AABBQuery`. Vectors and distances are
+    computed in double precision from the positions (freud's lists are single precision: the
+    two agree to 2 x 10^-5 nm).
+
+    Parameters
+    ----------
+    box : freud.box.Box
+        Periodic box.
+    positions : numpy.ndarray
+        ``(N, 3)`` positions wrapped into the box (nm).
+    r_max : float
+        Cutoff (nm), less than half the nearest-plane distance of the box.
+
+    Returns
+    -------
+    i, j : numpy.ndarray
+        ``(M,)`` int64 indices with ``i < j``, sorted by ``i``, then ``j``.
+    vectors : numpy.ndarray
+        ``(M, 3)`` minimum-image vectors from ``i`` to ``j`` (nm).
+    distances : numpy.ndarray
+        ``(M,)`` lengths of ``vectors`` (nm).
+    """
+    n = len(positions)
+    pos = np.asarray(positions, dtype=np.float64)
+    if box.xy == 0 and box.xz == 0 and box.yz == 0:
+        from scipy.spatial import cKDTree
+
+        side = np.asarray(box.L, dtype=np.float64)
+        shifted = np.mod(pos + 0.5 * side, side)
+        shifted = np.where(shifted >= side, shifted - side, shifted)
+        pairs = cKDTree(shifted, boxsize=side).query_pairs(r_max, output_type="ndarray")
+        # query_pairs gives i < j in no particular order
+        i, j = np.divmod(np.sort(pairs[:, 0].astype(np.int64) * n + pairs[:, 1]), n)
+        vectors = pos[j] - pos[i]
+        vectors -= side * np.round(vectors / side)
+    else:
+        aq = freud.locality.AABBQuery(box, positions)
+        nl = aq.query(positions, {"r_max": r_max, "exclude_ii": True}).toNeighborList()
+        half = nl.query_point_indices < nl.point_indices
+        i = nl.query_point_indices[half].astype(np.int64)
+        j = nl.point_indices[half].astype(np.int64)
+        # minimum image in double precision (freud's Box.wrap returns single precision);
+        # einsum, not a BLAS call, for the 3 x 3 products
+        matrix = np.asarray(box.to_matrix(), dtype=np.float64)
+        frac = np.einsum("ab,mb->ma", np.linalg.inv(matrix), pos[j] - pos[i])
+        frac -= np.round(frac)
+        vectors = np.einsum("ab,mb->ma", matrix, frac)
+    distances = np.sqrt(np.einsum("ma,ma->m", vectors, vectors))
+    keep = distances < r_max
+    return i[keep], j[keep], vectors[keep], distances[keep]
+
+
+def _cuboid_centre_line_bounds(
+    geom: LabGeometry, i: np.ndarray, j: np.ndarray, vectors: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds on the separating-axis gap of pairs of cuboids, ``(M,)`` each.
+
+    Along the unit centre line :math:`u` (body frame of each body), a cuboid of half extents
+    :math:`h` reaches out to its support :math:`\\sum_a |u_a| h_a` and its surface crosses the
+    line at the radial distance :math:`1 / \\max_a (|u_a| / h_a)`. The centre distance less the
+    two supports is the centre-line gap, which the full separating-axis gap is never below (the
+    same value as ``pair_gaps(..., full=False)``); the centre distance less the two radial
+    distances is the distance between two surface points, which the true surface distance, and
+    with it the separating-axis gap (a lower bound of it), is never above. When the upper bound
+    is negative the two bodies overlap and their separating-axis gap is negative too; so a pair
+    whose upper bound is below a positive tolerance is in contact without the full test.
+    """
+    sys_ = geom.system
+    lower = np.empty(len(i))
+    upper = np.empty(len(i))
+    for start in range(0, len(i), _CHUNK):
+        sel = slice(start, start + _CHUNK)
+        bi, bj, vec = i[sel], j[sel], vectors[sel]
+        ta, tb = sys_.typeid[bi], sys_.typeid[bj]
+        half = np.array([_box_half_extents(s) for s in sys_.shapes])
+        rounding = np.array([s.rounding_radius for s in sys_.shapes])
+        ki, kj = sys_.scale[bi], sys_.scale[bj]
+        h_a, h_b = half[ta], half[tb]
+        rad = rounding[ta] * ki + rounding[tb] * kj
+        r = np.linalg.norm(vec, axis=1)
+        u_i = np.einsum("mab,ma->mb", geom.rotation[bi], vec) / np.maximum(r, 1e-12)[:, None]
+        u_j = np.einsum("mab,ma->mb", geom.rotation[bj], vec) / np.maximum(r, 1e-12)[:, None]
+        lower[sel] = r - ki * np.sum(np.abs(u_i) * h_a, axis=1)
+        lower[sel] -= kj * np.sum(np.abs(u_j) * h_b, axis=1)
+        lower[sel] -= rad
+        with np.errstate(divide="ignore"):
+            reach_i = 1.0 / np.max(np.abs(u_i) / h_a, axis=1)
+            reach_j = 1.0 / np.max(np.abs(u_j) / h_b, axis=1)
+        upper[sel] = r - ki * reach_i - kj * reach_j - rad
+    return lower, upper
+
+
 def contact_network(
     system: BodySystem, gap: float = CONTACT_GAP, shell: float = 0.0
 ) -> ContactNetwork:
@@ -366,40 +472,53 @@ def contact_network(
             f"box too small: contacts of bodies up to {circ.max():.3g} nm need a box wider "
             f"than {2 * r_max:.3g} nm"
         )
-    aq = freud.locality.AABBQuery(system.box, system.positions)
-    nl = aq.query(system.positions, {"r_max": r_max, "exclude_ii": True}).toNeighborList()
-    qi = nl.query_point_indices
-    pj = nl.point_indices
-    dist = np.asarray(nl.distances)
+    i, j, vec, dist = candidate_pairs(system.box, system.positions, r_max)
     too_close = dist < 1e-6 * float(dv.min())
     if np.any(too_close):
         k = int(np.flatnonzero(too_close)[0])
-        raise FrameError(f"bodies {qi[k]} and {pj[k]} sit at the same position")
+        raise FrameError(f"bodies {i[k]} and {j[k]} sit at the same position")
     half_tol = 0.5 * gap * dv + 0.5 * shell * circ
     if all(s.kind == "sphere" for s in system.shapes):
-        # exact gaps from the centre distances; the list is symmetric and sorted by i already
+        # exact gaps from the centre distances
         radius = system.per_body("volume_diameter") * 0.5
-        gaps = dist.astype(np.float64) - radius[qi] - radius[pj]
-        touching = gaps < half_tol[qi] + half_tol[pj]
+        gaps = dist.astype(np.float64) - radius[i] - radius[j]
+        touching = gaps < half_tol[i] + half_tol[j]
+        i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
+        # both directions, sorted by (i, j): the pairs (j, i) with j > i of a body come first
+        ii = np.concatenate([j, i])
+        order = np.argsort(ii, kind="stable")
         return ContactNetwork(
-            i=qi[touching].astype(np.uint32),
-            j=pj[touching].astype(np.uint32),
-            vectors=np.asarray(nl.vectors, dtype=np.float64)[touching],
-            gaps=gaps[touching],
+            i=ii[order].astype(np.uint32),
+            j=np.concatenate([i, j])[order].astype(np.uint32),
+            vectors=np.concatenate([-vec, vec])[order].astype(np.float64),
+            gaps=np.concatenate([gaps, gaps])[order],
             n=system.n,
         )
-    half = qi < pj
-    i, j = qi[half].astype(np.int64), pj[half].astype(np.int64)
-    vec = np.asarray(nl.vectors)[half].astype(np.float64)
+    vec = vec.astype(np.float64)
     tolerance = half_tol[i] + half_tol[j]
     geom = LabGeometry(system)
-    # the centre-line gap is a cheap lower bound of the full separating-axis gap: screen first
-    gaps = pair_gaps(system, i, j, vec, full=False, geometry=geom)
-    near = gaps < tolerance
-    i, j, vec, tolerance = i[near], j[near], vec[near], tolerance[near]
-    gaps = pair_gaps(system, i, j, vec, full=True, geometry=geom)
-    touching = gaps < tolerance
-    i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
+    if all(_box_half_extents(s) is not None for s in system.shapes):
+        # cuboids: the centre-line gap bounds the separating-axis gap from below, the distance
+        # between the points where the centre line leaves the two bodies bounds it from above;
+        # only pairs between the two bounds need the full test
+        lower, upper = _cuboid_centre_line_bounds(geom, i, j, vec)
+        sure = upper < tolerance
+        open_ = (lower < tolerance) & ~sure
+        gaps = pair_gaps(system, i[open_], j[open_], vec[open_], full=True, geometry=geom)
+        touching = np.flatnonzero(sure | open_)
+        full_gap = np.empty(len(i))
+        full_gap[open_] = gaps
+        full_gap[sure] = upper[sure]
+        touching = touching[(full_gap[touching] < tolerance[touching])]
+        i, j, vec, gaps = i[touching], j[touching], vec[touching], full_gap[touching]
+    else:
+        # the centre-line gap is a cheap lower bound of the full separating-axis gap: screen
+        gaps = pair_gaps(system, i, j, vec, full=False, geometry=geom)
+        near = gaps < tolerance
+        i, j, vec, tolerance = i[near], j[near], vec[near], tolerance[near]
+        gaps = pair_gaps(system, i, j, vec, full=True, geometry=geom)
+        touching = gaps < tolerance
+        i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
     ii = np.concatenate([i, j])
     order = np.argsort(ii, kind="stable")
     return ContactNetwork(
@@ -463,6 +582,41 @@ class Aggregation:
         return {int(s): int(c) for s, c in zip(sizes, counts, strict=True)}
 
 
+def connected_clusters(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    """Cluster index of every body: connected components of the bonds ``(i, j)``.
+
+    Numbered as :class:`freud.cluster.Cluster` numbers them (by decreasing size, clusters of
+    equal size by their smallest body index; bodies without bonds are clusters of one), so the
+    two give identical indices (tested); :func:`scipy.sparse.csgraph.connected_components`
+    needs no freud neighbour list, whose construction costs as much as the search for 10^6
+    bonds.
+
+    Parameters
+    ----------
+    i, j : numpy.ndarray
+        ``(M,)`` bonds (one or both directions).
+    n : int
+        Number of bodies.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N,)`` int64 cluster indices, 0 for the largest cluster.
+    """
+    graph = sparse.csr_matrix(
+        (np.ones(len(i), dtype=np.int8), (np.asarray(i, np.int64), np.asarray(j, np.int64))),
+        shape=(n, n),
+    )
+    n_comp, component = csgraph.connected_components(graph, directed=False)
+    sizes = np.bincount(component, minlength=n_comp)
+    first = np.full(n_comp, n, dtype=np.int64)
+    np.minimum.at(first, component, np.arange(n))
+    order = np.lexsort((first, -sizes))
+    rank = np.empty(n_comp, dtype=np.int64)
+    rank[order] = np.arange(n_comp)
+    return rank[component]
+
+
 def find_aggregates(
     system: BodySystem,
     network: ContactNetwork,
@@ -489,22 +643,20 @@ def find_aggregates(
     """
     z = network.coordination
     condensed = z >= core_coordination
-    sys_tuple = (system.box, system.positions)
 
-    everything = freud.cluster.Cluster()
-    everything.compute(sys_tuple, neighbors=network.neighbor_list())
-    contact_sizes = np.sort(np.bincount(everything.cluster_idx))[::-1]
+    everything = connected_clusters(network.i, network.j, system.n)
+    contact_sizes = np.sort(np.bincount(everything))[::-1]
 
     if np.all(condensed[network.i]):
         # every body with a contact is condensed: the core network is the contact network
-        cores = everything
+        core_cluster = everything
     else:
-        cores = freud.cluster.Cluster()
-        cores.compute(sys_tuple, neighbors=network.neighbor_list(condensed))
-    core_cluster = cores.cluster_idx.astype(np.int64)
-    core_counts = np.bincount(core_cluster[condensed], minlength=cores.num_clusters)
+        core_bond = condensed[network.i] & condensed[network.j]
+        core_cluster = connected_clusters(network.i[core_bond], network.j[core_bond], system.n)
+    n_clusters = int(core_cluster.max()) + 1
+    core_counts = np.bincount(core_cluster[condensed], minlength=n_clusters)
     big = np.flatnonzero(core_counts >= min_cores)
-    label = np.full(cores.num_clusters, -1, dtype=np.int64)
+    label = np.full(n_clusters, -1, dtype=np.int64)
     label[big] = np.arange(len(big))
     agg = np.where(condensed, label[core_cluster], -1)
 

@@ -40,24 +40,29 @@ but :math:`q_8 = 0.50` and all pass at l = 8. FCC, HCP, BCC and hexagonal column
 at l = 6; jammed packings, lamellar stacks with liquid-like layers and platelet stacks with
 liquid-like layers pass neither (below 1 %).
 
-Implementation: one :class:`freud.order.Steinhardt` pass for l = 4, 6, 8 with ``wl=True`` gives
-:math:`q_l`, :math:`\\hat w_l` and the per-body :math:`q_{lm}`; :math:`q_4` (a descriptor that
-no test uses) and l = 8 are restricted for large systems to the analysis window (see
-:mod:`analysis.descriptors`), where the solid-like fraction is measured. The Lechner-Dellago
-averages and the solid-like bond products are formed from those :math:`q_{lm}` on the same bond
-network; they are identical to ``Steinhardt(average=True)`` and
-``SolidLiquid(normalize_q=True)`` (checked in the tests) and avoid recomputing the spherical
-harmonics three more times, which dominates the cost for 10^5 bodies.
+Implementation: the per-body :math:`q_{lm}` are the means of the spherical harmonics of the
+bonds (:func:`bond_harmonics`), evaluated once per unordered bond with the standard Legendre
+recurrence; :math:`q_l` and the normalised :math:`\\hat w_l` (Wigner 3j symbols from the Racah
+formula) follow from them. They equal freud's ``Steinhardt(l, wl=True, wl_normalize=True)`` to
+single precision (tested) at about a third of its CPU time (the 1.2 x 10^6 bonds of 10^5 FCC
+bodies: 0.5-0.7 s against 1.9 s on one core), and the harmonics dominated the analysis of 10^5
+bodies: freud evaluates every bond twice, once from each end. :math:`q_4` (a
+descriptor that no test uses) and l = 8 are restricted for large systems to the analysis window
+(see :mod:`analysis.descriptors`), where the solid-like fraction is measured. The
+Lechner-Dellago averages and the solid-like bond products are formed from those :math:`q_{lm}`
+on the same bond network; they are identical to ``Steinhardt(average=True)`` and
+``SolidLiquid(normalize_q=True)`` (checked in the tests). The largest cluster of solid-like
+bodies comes from :func:`scipy.sparse.csgraph.connected_components`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import warnings
+import math
 
-import freud
 import numpy as np
 from scipy import sparse
+from scipy.sparse import csgraph
 
 from .aggregation import ContactNetwork
 from .io import BodySystem
@@ -118,6 +123,165 @@ class BondOrder:
     solid_bonds: np.ndarray
     solid: np.ndarray
     largest_solid_cluster: int
+
+
+def spherical_harmonics(ell: int, unit: np.ndarray) -> np.ndarray:
+    """Orthonormal spherical harmonics :math:`Y_{lm}` of unit vectors, in freud's layout.
+
+    :math:`Y_{lm} = \\bar P_l^m(z)\\,(x + i y)^m / \\sin^m\\theta` with the normalised
+    associated Legendre functions from the standard three-term recurrence in :math:`l` (Condon-
+    Shortley phase); :math:`Y_{l,-m} = (-1)^m Y_{lm}^*`. Columns are ordered as freud's
+    ``Steinhardt.particle_harmonics``: :math:`m = 0, 1, \\dots, l, -1, \\dots, -l`.
+
+    Parameters
+    ----------
+    ell : int
+        Degree :math:`l`.
+    unit : numpy.ndarray
+        ``(M, 3)`` unit vectors.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(M, 2l + 1)`` complex harmonics.
+    """
+    return _full_layout(_harmonics_m_nonnegative(ell, unit), ell)
+
+
+def _harmonics_m_nonnegative(ell: int, unit: np.ndarray) -> np.ndarray:
+    """``(M, l + 1)`` complex :math:`Y_{lm}` for :math:`m = 0 \\dots l`."""
+    x, y, z = (np.asarray(unit[:, k], dtype=np.float64) for k in range(3))
+    out = np.empty((len(z), ell + 1), dtype=np.complex128)
+    sin_phase = np.ones(len(z), dtype=np.complex128)  # (x + i y)^m
+    w = x + 1j * y
+    for m in range(ell + 1):
+        # normalised P_m^m / sin^m, then P_{m+1}^m and the recurrence up to P_l^m
+        pmm = (
+            (-1) ** m
+            * math.sqrt((2 * m + 1) / (4.0 * math.pi) / math.factorial(2 * m))
+            * math.prod(range(1, 2 * m, 2))
+        )
+        if ell == m:
+            p = np.full(len(z), pmm)
+        else:
+            p_prev, p = np.full(len(z), pmm), z * (math.sqrt(2 * m + 3) * pmm)
+            for deg in range(m + 2, ell + 1):
+                a = math.sqrt((4 * deg * deg - 1) / (deg * deg - m * m))
+                b = math.sqrt(((deg - 1) ** 2 - m * m) / (4 * (deg - 1) ** 2 - 1))
+                p_prev, p = p, a * (z * p - b * p_prev)
+        np.multiply(p, sin_phase, out=out[:, m])
+        if m < ell:
+            sin_phase *= w
+    return out
+
+
+def _full_layout(nonnegative: np.ndarray, ell: int) -> np.ndarray:
+    """freud's column order :math:`m = 0 \\dots l, -1 \\dots -l` from the :math:`m \\ge 0`
+    columns, with :math:`Y_{l,-m} = (-1)^m Y_{lm}^*`."""
+    sign = (-1.0) ** np.arange(1, ell + 1)
+    return np.concatenate([nonnegative, sign * np.conj(nonnegative[:, 1:])], axis=1)
+
+
+def bond_harmonics(
+    i: np.ndarray, j: np.ndarray, vectors: np.ndarray, n: int, ell: int
+) -> dict[int, np.ndarray]:
+    """Steinhardt :math:`q_{lm}` of every body: the mean of :math:`Y_{lm}` over its bonds.
+
+    Each unordered bond is given once; it counts for both bodies, since :math:`Y_{lm}(-\\hat
+    r) = Y_{lm}(\\hat r)` for even :math:`l`, and only :math:`m \\ge 0` is evaluated per bond.
+    Equal to freud's ``Steinhardt(l).particle_harmonics`` on the symmetric neighbour list (to
+    single precision, tested), at about a third of its CPU time: freud evaluates every bond
+    from both ends and every :math:`m`.
+
+    Parameters
+    ----------
+    i, j : numpy.ndarray
+        ``(M,)`` bodies of each unordered bond.
+    vectors : numpy.ndarray
+        ``(M, 3)`` bond vectors from ``i`` to ``j``.
+    n : int
+        Number of bodies.
+    ell : int
+        Even degree :math:`l`.
+
+    Returns
+    -------
+    dict of int to numpy.ndarray
+        ``{l: (N, 2l + 1)}`` complex :math:`q_{lm}` in freud's layout (NaN for bodies without
+        bonds).
+    """
+    if ell % 2:
+        raise ValueError(f"ell must be even (got {ell}): odd harmonics change sign with the bond")
+    vec = np.asarray(vectors, dtype=np.float64)
+    unit = vec / np.linalg.norm(vec, axis=1)[:, None]
+    y = _harmonics_m_nonnegative(ell, unit)
+    m_bonds = len(y)
+    # sum over the bonds of each body: one sparse product with the (N, M) incidence matrix
+    incidence = sparse.csr_matrix(
+        (
+            np.ones(2 * m_bonds),
+            (np.concatenate([i, j]), np.tile(np.arange(m_bonds), 2)),
+        ),
+        shape=(n, m_bonds),
+    )
+    sums = np.ascontiguousarray(incidence @ y.view(np.float64)).view(np.complex128)
+    counts = np.asarray(incidence.sum(axis=1)).ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = sums / counts[:, None]
+    return {ell: _full_layout(q, ell)}
+
+
+def order_parameter(harmonics: np.ndarray, ell: int) -> np.ndarray:
+    """Steinhardt :math:`q_l = \\sqrt{4\\pi/(2l+1) \\sum_m |q_{lm}|^2}`, ``(N,)``."""
+    return np.sqrt(4.0 * np.pi / (2 * ell + 1) * np.sum(np.abs(harmonics) ** 2, axis=1))
+
+
+def _wigner3j(j1: int, j2: int, j3: int, m1: int, m2: int, m3: int) -> float:
+    """Wigner 3j symbol from the Racah formula (integer arguments)."""
+    if m1 + m2 + m3 != 0 or abs(m1) > j1 or abs(m2) > j2 or abs(m3) > j3:
+        return 0.0
+    f = math.factorial
+    delta = f(j1 + j2 - j3) * f(j1 - j2 + j3) * f(-j1 + j2 + j3) / f(j1 + j2 + j3 + 1)
+    pre = math.sqrt(
+        delta * f(j1 + m1) * f(j1 - m1) * f(j2 + m2) * f(j2 - m2) * f(j3 + m3) * f(j3 - m3)
+    )
+    total = 0.0
+    for k in range(0, j1 + j2 - j3 + 1):
+        args = (j3 - j2 + k + m1, j3 - j1 + k - m2, j1 + j2 - j3 - k, j1 - k - m1, j2 - k + m2)
+        if min(args) < 0:
+            continue
+        total += (-1) ** k / (f(k) * math.prod(f(a) for a in args))
+    return (-1) ** (j1 - j2 - m3) * pre * total
+
+
+def wigner_invariant(harmonics: np.ndarray, ell: int) -> np.ndarray:
+    """Normalised third-order invariant :math:`\\hat w_l` (Steinhardt et al. 1983), ``(N,)``.
+
+    :math:`w_l = \\sum_{m_1 + m_2 + m_3 = 0} \\begin{pmatrix} l & l & l \\\\ m_1 & m_2 & m_3
+    \\end{pmatrix} q_{lm_1} q_{lm_2} q_{lm_3}`, divided by :math:`(\\sum_m |q_{lm}|^2)^{3/2}`;
+    equal to freud's ``Steinhardt(l, wl=True, wl_normalize=True)`` (tested).
+    """
+    column = {m: m if m >= 0 else ell - m for m in range(-ell, ell + 1)}
+    w = np.zeros(len(harmonics), dtype=np.complex128)
+    # the symbol (l l l; m1 m2 m3) is symmetric under permutations of the columns (3l is
+    # even): one term per multiset m1 <= m2 <= m3, times its number of distinct orderings
+    for m1 in range(-ell, 1):
+        for m2 in range(m1, ell + 1):
+            m3 = -m1 - m2
+            if m3 < m2 or m3 > ell:
+                continue
+            c = _wigner3j(ell, ell, ell, m1, m2, m3) * len(
+                {(m1, m2, m3), (m1, m3, m2), (m2, m1, m3), (m2, m3, m1), (m3, m1, m2), (m3, m2, m1)}
+            )
+            if c:
+                w += (
+                    c
+                    * harmonics[:, column[m1]]
+                    * harmonics[:, column[m2]]
+                    * harmonics[:, column[m3]]
+                )
+    norm = np.sum(np.abs(harmonics) ** 2, axis=1) ** 1.5
+    return w.real / norm
 
 
 def _lechner_dellago(
@@ -203,39 +367,24 @@ def bond_order(
     if len(bi) == 0:
         nan = np.full(n, np.nan)
         return BondOrder(nan, nan, nan, nan, nan, np.zeros((n, 3), np.int64), mask & False, 0)
-    nlist = network.neighbor_list(mask)
-    sys_tuple = (system.box, system.positions)
     detail = mask if q4_mask is None else mask & q4_mask
-    with warnings.catch_warnings():
-        # bodies without bonds give NaN, which is what we want
-        warnings.simplefilter("ignore", RuntimeWarning)
-        if q4_mask is None:
-            st = freud.order.Steinhardt([4, 6, 8], wl=True, wl_normalize=True)
-            st.compute(sys_tuple, neighbors=nlist)
-            harm = dict(zip((4, 6, 8), st.particle_harmonics, strict=True))
-            q468 = np.asarray(st.ql, dtype=np.float64)
-            w6 = np.asarray(st.particle_order).real[:, 1]
-        else:
-            st6 = freud.order.Steinhardt(6, wl=True, wl_normalize=True)
-            st6.compute(sys_tuple, neighbors=nlist)
-            st48 = freud.order.Steinhardt([4, 8])
-            st48.compute(sys_tuple, neighbors=network.neighbor_list(detail))
-            harm = {6: st6.particle_harmonics, 4: st48.particle_harmonics[0]}
-            harm[8] = st48.particle_harmonics[1]
-            q468 = np.column_stack(
-                [
-                    np.asarray(st48.ql)[:, 0],
-                    np.asarray(st6.ql).reshape(n),
-                    np.asarray(st48.ql)[:, 1],
-                ]
-            )
-            w6 = np.asarray(st6.particle_order).real.reshape(n)
+    # each unordered bond once: Y_lm(-u) = Y_lm(u) for even l
+    half = bi < bj
+    hi, hj, hvec = bi[half], bj[half], network.vectors[keep][half]
+    harmonics = bond_harmonics(hi, hj, hvec, n, 6)
+    in_detail_half = detail[hi] & detail[hj]
+    for ell in (4, 8):
+        harmonics[ell] = bond_harmonics(
+            hi[in_detail_half], hj[in_detail_half], hvec[in_detail_half], n, ell
+        )[ell]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q468 = np.column_stack([order_parameter(harmonics[ell], ell) for ell in (4, 6, 8)])
+        w6 = wigner_invariant(harmonics[6], 6)
     has_bonds = np.bincount(bi, minlength=n) > 0
     has_detail = has_bonds & detail
     q4 = np.where(has_detail, q468[:, 0], np.nan)
     q6 = np.where(has_bonds, q468[:, 1], np.nan)
     w6 = np.where(has_bonds, w6, np.nan)
-    harmonics = {ell: np.asarray(h).reshape(n, 2 * ell + 1) for ell, h in harm.items()}
     adjacency = sparse.csr_matrix((np.ones(len(bi)), (bi, bj)), shape=(n, n))
     adjacency = adjacency + sparse.identity(n, format="csr")
     q4_avg, _ = _lechner_dellago(harmonics[4], adjacency, 4)
@@ -255,9 +404,12 @@ def bond_order(
     solid = np.any(solid_bonds >= required[:, None], axis=1) & mask
     largest = 0
     if np.any(solid):
-        clusters = freud.cluster.Cluster()
-        clusters.compute(sys_tuple, neighbors=network.neighbor_list(solid))
-        largest = int(np.bincount(clusters.cluster_idx[solid]).max())
+        # connected components of the bonds among solid-like bodies (only the largest size is
+        # needed: scipy's graph search avoids building a freud neighbour list for it)
+        both = solid[bi] & solid[bj]
+        graph = sparse.csr_matrix((np.ones(np.count_nonzero(both)), (bi[both], bj[both])), (n, n))
+        _, component = csgraph.connected_components(graph, directed=False)
+        largest = int(np.bincount(component[solid]).max())
     return BondOrder(
         q4=q4,
         q6=q6,

@@ -38,7 +38,6 @@ import dataclasses
 import math
 
 import numpy as np
-import scipy.fft
 from scipy import optimize
 
 #: Layer spacings searched by the structure-factor method, in units of the median
@@ -224,6 +223,8 @@ def layering_search(points: np.ndarray, spacing_range: tuple) -> Layering:
     k_hi = min(k_hi, 0.95 * math.pi / h)
     edges = [lo[a] - h + h * np.arange(dims[a] + 1) for a in range(3)]
     grid, _ = np.histogramdd(points, bins=edges)
+    import scipy.fft  # only this search needs it: imported on first use (start-up time)
+
     amp = np.abs(scipy.fft.rfftn(grid, workers=-1)) / len(points)
     kx = 2.0 * math.pi * np.fft.fftfreq(dims[0], d=h)
     ky = 2.0 * math.pi * np.fft.fftfreq(dims[1], d=h)
