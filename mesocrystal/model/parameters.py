@@ -375,17 +375,9 @@ def resolve(statepoint: Mapping) -> ModelParameters:
     params = ModelParameters(
         shape=sp["shape"],
         N=n_bodies,
-        steps=sp["steps"],
-        seed=sp["seed"],
         patchy=sp["patchy"],
         core_dimensions_nm=tuple(float(x) for x in dims),
-        platelet_sides=sp["platelet_sides"],
-        shell_nm=sp["shell_nm"],
-        site_diameter_nm=sp["site_diameter_nm"],
-        site_spacing_nm=sp["site_spacing"] * sp["site_diameter_nm"],
-        attraction_range_nm=sp["attraction_range_nm"],
-        dt=sp["dt"],
-        randomize_steps=sp["randomize_steps"],
+        **_run_and_site_fields(sp),
         epsilon_kT=float(epsilon),
         packing_fraction=float(phi),
         polydispersity=float(cv),
@@ -398,6 +390,22 @@ def resolve(statepoint: Mapping) -> ModelParameters:
     )
     _check_geometry(params)
     return params
+
+
+def _run_and_site_fields(sp: Mapping) -> dict:
+    """The fields of :class:`ModelParameters` copied from any state point: run length and
+    seed, interaction-site geometry, time step."""
+    return {
+        "steps": sp["steps"],
+        "seed": sp["seed"],
+        "platelet_sides": sp["platelet_sides"],
+        "shell_nm": sp["shell_nm"],
+        "site_diameter_nm": sp["site_diameter_nm"],
+        "site_spacing_nm": sp["site_spacing"] * sp["site_diameter_nm"],
+        "attraction_range_nm": sp["attraction_range_nm"],
+        "dt": sp["dt"],
+        "randomize_steps": sp["randomize_steps"],
+    }
 
 
 def _resolve_platelets(sp: dict) -> ModelParameters:
@@ -416,17 +424,9 @@ def _resolve_platelets(sp: dict) -> ModelParameters:
     params = ModelParameters(
         shape="platelet",
         N=sp["N"],
-        steps=sp["steps"],
-        seed=sp["seed"],
         patchy=False,
         core_dimensions_nm=(float(m.product_core_nm[0]),),
-        platelet_sides=sp["platelet_sides"],
-        shell_nm=sp["shell_nm"],
-        site_diameter_nm=sp["site_diameter_nm"],
-        site_spacing_nm=sp["site_spacing"] * sp["site_diameter_nm"],
-        attraction_range_nm=sp["attraction_range_nm"],
-        dt=sp["dt"],
-        randomize_steps=sp["randomize_steps"],
+        **_run_and_site_fields(sp),
         epsilon_kT=float(m.epsilon_kT),
         packing_fraction=float(phi),
         polydispersity=0.0,
