@@ -21,8 +21,8 @@ from mesocrystal.model.parameters import StatePointError, normalize, resolve
 from mesocrystal.model.reaction import INTERVAL, Reaction
 from mesocrystal.model.system import build_model
 
-#: A small reaction state point: toluene at 45 C with a fast reaction (S = 2 at half the paper's
-#: concentration: the half-time is four product diffusion times, 9 tau = 1,800 steps).
+#: A small reaction state point: toluene at 45 C with a fast reaction (S = 1 at half the paper's
+#: concentration: the half-time is two product diffusion times, 4.5 tau = 900 steps).
 FAST = {
     "solvent": "toluene",
     "temperature_C": 45.0,
@@ -30,7 +30,7 @@ FAST = {
     "concentration": 0.5,
     "steps": 6_000,
     "randomize_steps": 200,
-    "time_scale_separation": 2.0,
+    "time_scale_separation": 1.0,
 }
 
 

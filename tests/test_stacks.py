@@ -115,7 +115,9 @@ def test_flat_facet_is_smoother_than_a_random_packing():
     for seed in (1, 2, 3):
         rough = stacks.analyse_frame(random_packing(seed=seed))["mesocrystals"][0]
         assert rough["nematic_order"] < 0.43  # isotropic: below the Maier-Saupe value
-        assert rough["stacked_pairs"] <= 2
+        # Chance alignments only: measured 1, 3 and 2 stacked pairs among 40 platelets (a
+        # block in registry has 20 among 24).
+        assert rough["stacked_pairs"] <= 0.1 * rough["n_bodies"]
         values.append(rough["roughness"]["sq_nm"])
     mean, sem = np.mean(values), np.std(values, ddof=1) / math.sqrt(len(values))
     assert mean - 4.0 * sem > 3.0 * flat["roughness"]["sq_nm"]
