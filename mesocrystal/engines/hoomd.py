@@ -310,26 +310,31 @@ class HOOMDEngine(Engine):
         """All HOOMD particle types: body centres, then the ``A`` and ``R`` sites."""
         return [*self.body_types, ATTRACTIVE_TYPE, REPULSIVE_TYPE]
 
-    def _snapshot(self, state: BodyState):
-        """A snapshot of the body centres (filled on rank 0 only)."""
-        hoomd, model = self._hoomd, self.model
-        snap = hoomd.Snapshot(self._device.communicator)
+    def _centre_snapshot(self, state: BodyState):
+        """A snapshot of the body centres: box, types, positions, images, velocities and
+        masses (filled on rank 0 only); :meth:`_snapshot` adds what its bodies need."""
+        snap = self._hoomd.Snapshot(self._device.communicator)
         if snap.communicator.rank == 0:
-            n = state.N
             snap.configuration.box = [*map(float, state.box), 0.0, 0.0, 0.0]
-            snap.particles.N = n
+            snap.particles.N = state.N
             snap.particles.types = self.types
             snap.particles.typeid[:] = state.typeid
             snap.particles.position[:] = state.position
             snap.particles.image[:] = state.image
-            snap.particles.orientation[:] = state.orientation
             snap.particles.velocity[:] = state.velocity
+            snap.particles.mass[:] = np.array([s.mass for s in self.model.shapes])[state.typeid]
+        return snap
+
+    def _snapshot(self, state: BodyState):
+        """A snapshot of the rigid body centres with orientations and inertia."""
+        snap = self._centre_snapshot(state)
+        if snap.communicator.rank == 0:
+            shapes = self.model.shapes
+            snap.particles.orientation[:] = state.orientation
             snap.particles.angmom[:] = schema.angmom_to_gsd(state.orientation, state.angmom)
-            snap.particles.mass[:] = np.array([s.mass for s in model.shapes])[state.typeid]
-            snap.particles.moment_inertia[:] = np.array([s.moment_inertia for s in model.shapes])[
-                state.typeid
-            ]
-            snap.particles.body[:] = np.arange(n)
+            inertia = np.array([s.moment_inertia for s in shapes])
+            snap.particles.moment_inertia[:] = inertia[state.typeid]
+            snap.particles.body[:] = np.arange(state.N)
         return snap
 
     def _build(self, state: BodyState) -> None:
@@ -480,19 +485,8 @@ class HOOMDParticleEngine(HOOMDEngine):
         return list(self.model.type_names)
 
     def _snapshot(self, state: BodyState):
-        hoomd, model = self._hoomd, self.model
-        snap = hoomd.Snapshot(self._device.communicator)
-        if snap.communicator.rank == 0:
-            n = state.N
-            snap.configuration.box = [*map(float, state.box), 0.0, 0.0, 0.0]
-            snap.particles.N = n
-            snap.particles.types = self.types
-            snap.particles.typeid[:] = state.typeid
-            snap.particles.position[:] = state.position
-            snap.particles.image[:] = state.image
-            snap.particles.velocity[:] = state.velocity
-            snap.particles.mass[:] = np.array([s.mass for s in model.shapes])[state.typeid]
-        return snap
+        """One point particle per body: the centres alone."""
+        return self._centre_snapshot(state)
 
     def _build(self, state: BodyState) -> None:
         hoomd, model, sim = self._hoomd, self.model, self._sim

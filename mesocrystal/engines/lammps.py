@@ -219,6 +219,16 @@ class _LAMMPSBase(Engine):
             "representation": self.representation,
         }
 
+    def run(self, steps: int) -> None:
+        """Advance ``steps`` time steps; LAMMPS sets up again (``pre yes``) only after a change
+        of coefficients or types."""
+        if steps <= 0:
+            return
+        pre = "yes" if self._dirty else "no"
+        self.lmp.command(f"run {int(steps)} pre {pre} post no")
+        self._dirty = False
+        self._step += int(steps)
+
 
 class LAMMPSEngine(_LAMMPSBase):
     """The model in LAMMPS (see the module docstring)."""
@@ -331,14 +341,6 @@ class LAMMPSEngine(_LAMMPSBase):
             self._attraction = on
             self.lmp.command(self._morse_coeff())
             self._dirty = True
-
-    def run(self, steps: int) -> None:
-        if steps <= 0:
-            return
-        pre = "yes" if self._dirty else "no"
-        self.lmp.command(f"run {int(steps)} pre {pre} post no")
-        self._dirty = False
-        self._step += int(steps)
 
     def _raw(self) -> dict:
         lmp = self._lammps
@@ -516,14 +518,6 @@ class LAMMPSParticleEngine(_LAMMPSBase):
         types = (ctypes.c_int * n)(*(int(t) + 1 for t in self._typeid))
         self.lmp.scatter_atoms("type", 0, 1, types)
         self._dirty = True  # per-type cut-offs changed: rebuild the neighbour list
-
-    def run(self, steps: int) -> None:
-        if steps <= 0:
-            return
-        pre = "yes" if self._dirty else "no"
-        self.lmp.command(f"run {int(steps)} pre {pre} post no")
-        self._dirty = False
-        self._step += int(steps)
 
     def state(self) -> BodyState:
         n = len(self._typeid)
