@@ -374,7 +374,7 @@ def _advance(engine, model, state: BodyState, plan: _Schedule, output, ranks, st
     and at the reaction's draws (bodies change type). Returns the steps per second of the last
     segment.
     """
-    params, reaction = model.params, model.reaction
+    params, reaction, exchange = model.params, model.reaction, model.exchange
     total = total_steps(params)
     step, period, clock = state.step, plan.period, plan.clock
     typeid = np.asarray(state.typeid, dtype=np.int64).copy()
@@ -386,6 +386,8 @@ def _advance(engine, model, state: BodyState, plan: _Schedule, output, ranks, st
             stop_at = min(stop_at, params.randomize_steps)
         if reaction is not None:
             stop_at = min(stop_at, reaction.next_draw_step(step))
+        if exchange is not None:
+            stop_at = min(stop_at, exchange.next_exchange_step(step))
         engine.set_attraction(step >= params.randomize_steps)
         chunk_estimate = (stop_at - step) / tps if tps > 0 else 0.0
         if ranks.bcast(plan.out_of_time(chunk_estimate)):
@@ -398,6 +400,8 @@ def _advance(engine, model, state: BodyState, plan: _Schedule, output, ranks, st
             index, new_type = reaction.draw(typeid, step)
             typeid[index] = new_type
             engine.set_types(index, new_type)
+        if exchange is not None and exchange.is_exchange_step(step):
+            _exchange_classes(engine, model, typeid, step, ranks)
         if step % period == 0 or step == total:
             checkpoint = output.since_checkpoint + 1 >= plan.checkpoint_every or step == total
             output.write(engine.state(), tps, checkpoint)
@@ -407,6 +411,21 @@ def _advance(engine, model, state: BodyState, plan: _Schedule, output, ranks, st
             say(f"received signal {received}: checkpointing and stopping")
             break
     return tps
+
+
+def _exchange_classes(engine, model, typeid: np.ndarray, step: int, ranks) -> None:
+    """One sweep of size-class swaps (:mod:`mesocrystal.model.exchange`) on the root rank;
+    every rank applies the same type changes."""
+    changes = None
+    st = engine.state()  # collective: every rank takes part in the gather
+    if ranks.root:
+        index, new_type, _ = model.exchange.sweep(
+            st.position, model.box_length, typeid, model.pair_table, step
+        )
+        changes = (index, new_type)
+    index, new_type = ranks.bcast(changes)
+    typeid[index] = new_type
+    engine.set_types(index, new_type)
 
 
 class _Progress:

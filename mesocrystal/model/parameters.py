@@ -122,6 +122,14 @@ ENVIRONMENT: dict[str, Field] = {
         1.0,
         1e5,
     ),
+    "exchange_rate": Field(
+        float,
+        1.0,
+        "attempts per product per tau",
+        "size-class swap moves between product particles (0: none; docs/mechanism.md)",
+        0.0,
+        100.0,
+    ),
     "coefficients": Field(dict, {}, "", "overrides of calibrated mapping coefficients"),
 }
 
@@ -159,6 +167,8 @@ class ModelParameters:
     #: Platelet stage: ``{"layers": [n_lateral, n_layers], "energy_scale": kappa}``; then
     #: ``packing_fraction`` is the volume fraction of the particles the platelets are made of.
     platelet: dict | None = None
+    #: Size-class swap attempts per product particle per tau (reaction models only).
+    exchange_rate: float = 0.0
 
     def to_dict(self) -> dict:
         """JSON-serialisable form (for the job document)."""
@@ -387,6 +397,7 @@ def resolve(statepoint: Mapping) -> ModelParameters:
         single_particle=single,
         reaction=reaction,
         N_reference=n_reference,
+        exchange_rate=float(sp["exchange_rate"]) if reaction is not None else 0.0,
     )
     _check_geometry(params)
     return params

@@ -28,6 +28,7 @@ from mesocrystal.model.population import (
     shape_for,
     size_classes,
 )
+from mesocrystal.model.exchange import ClassExchange
 from mesocrystal.model.reaction import Reaction
 from mesocrystal.model.shapes import BodyShape
 from mesocrystal.state import BodyState, minimum_image
@@ -65,6 +66,8 @@ class Model:
         Whether each type carries the ligand attraction.
     reaction : Reaction or None
         The conversion of parents into products during the run.
+    exchange : ClassExchange or None
+        Size-class swap moves between product particles during the run.
     table_cache : str, optional
         Directory where pair tables are cached by content hash (shared by replicas).
     """
@@ -77,6 +80,7 @@ class Model:
     names: list[str] | None = None
     attractive: list[bool] | None = None
     reaction: Reaction | None = None
+    exchange: ClassExchange | None = None
     table_cache: str | None = None
     _table: PairTable | None = None
     #: Platelet stage: the tabulated site potential built from the nanoparticle pair potential
@@ -402,6 +406,16 @@ def build_model(params: ModelParameters, table_cache: str | None = None) -> Mode
             names=names,
             attractive=attractive,
             reaction=reaction,
+            exchange=ClassExchange(
+                rate_per_tau=params.exchange_rate,
+                types=reaction.product_types,
+                start_step=params.randomize_steps,
+                dt=params.dt,
+                kT=params.kT,
+                seed=params.seed,
+            )
+            if params.exchange_rate > 0
+            else None,
             table_cache=table_cache,
         )
     scales, counts = size_classes(params.polydispersity, params.N)
