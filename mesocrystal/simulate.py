@@ -295,7 +295,8 @@ class _Output:
 
     Each frame logs the potential energy, the kinetic temperatures, the stage and the steps per
     second (``log/mesocrystal/*``) and, with a reaction, the converted fraction and the
-    reaction time.
+    reaction time; with size-class swaps, the fraction of swap attempts accepted since the
+    previous frame.
     """
 
     def __init__(self, job_dir: Path, model, engine, traj, ranks: _Ranks, n_frames: int):
@@ -309,6 +310,8 @@ class _Output:
         self.last_frame = None
         self.masses = np.array([s.mass for s in model.shapes])
         self.inertias = np.array([s.moment_inertia for s in model.shapes])
+        #: Swap attempts and acceptances since the last frame.
+        self.swaps = np.zeros(2, dtype=np.int64)
 
     def log(self, st: BodyState, tps: float) -> dict:
         """The logged scalars of a frame of state ``st``."""
@@ -327,6 +330,10 @@ class _Output:
         if model.reaction is not None:
             log["conversion"] = model.reaction.converted_fraction(st.typeid)
             log["reaction_time_tau"] = model.reaction.time(st.step)
+        if model.exchange is not None:
+            tried, accepted = self.swaps
+            log["exchange_acceptance"] = accepted / tried if tried else 0.0
+            self.swaps[:] = 0
         return log
 
     def write(self, st: BodyState, tps: float, checkpoint: bool) -> None:
@@ -401,7 +408,7 @@ def _advance(engine, model, state: BodyState, plan: _Schedule, output, ranks, st
             typeid[index] = new_type
             engine.set_types(index, new_type)
         if exchange is not None and exchange.is_exchange_step(step):
-            _exchange_classes(engine, model, typeid, step, ranks)
+            output.swaps += _exchange_classes(engine, model, typeid, step, ranks)
         if step % period == 0 or step == total:
             checkpoint = output.since_checkpoint + 1 >= plan.checkpoint_every or step == total
             output.write(engine.state(), tps, checkpoint)
@@ -413,19 +420,22 @@ def _advance(engine, model, state: BodyState, plan: _Schedule, output, ranks, st
     return tps
 
 
-def _exchange_classes(engine, model, typeid: np.ndarray, step: int, ranks) -> None:
+def _exchange_classes(engine, model, typeid: np.ndarray, step: int, ranks) -> np.ndarray:
     """One sweep of size-class swaps (:mod:`mesocrystal.model.exchange`) on the root rank;
-    every rank applies the same type changes."""
+    every rank applies the same type changes. Returns ``[attempts, accepted]``."""
     changes = None
     st = engine.state()  # collective: every rank takes part in the gather
     if ranks.root:
-        index, new_type, _ = model.exchange.sweep(
+        exchange = model.exchange
+        index, new_type, accepted = exchange.sweep(
             st.position, model.box_length, typeid, model.pair_table, step
         )
-        changes = (index, new_type)
-    index, new_type = ranks.bcast(changes)
+        tried = exchange.attempts(int(np.isin(typeid, exchange.types).sum()))
+        changes = (index, new_type, tried, accepted)
+    index, new_type, tried, accepted = ranks.bcast(changes)
     typeid[index] = new_type
     engine.set_types(index, new_type)
+    return np.array([tried, accepted], dtype=np.int64)
 
 
 class _Progress:

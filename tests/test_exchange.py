@@ -145,3 +145,37 @@ def test_exchange_rate_is_validated_and_reaches_the_model():
     with pytest.raises(Exception, match="exchange_rate"):
         normalize({**sp, "exchange_rate": -1.0})
     assert resolve(normalize({**sp, "exchange_rate": 0.0})).exchange_rate == 0.0
+
+
+@pytest.mark.slow
+def test_run_swaps_classes_but_converts_exactly_as_without_swaps(tmp_path, engine_name):
+    """In a run the swaps only permute the classes of the products: frame by frame the number
+    of particles of every type equals that of the same run without swaps (the reaction's
+    draws depend only on seed and step), while the arrangement differs, and the logged
+    acceptance lies in (0, 1] once products exist."""
+    sp = {
+        "solvent": "toluene",
+        "temperature_C": 45.0,
+        "N": 60,
+        "steps": 6_000,
+        "randomize_steps": 200,
+        "time_scale_separation": 1.0,
+    }
+    counts, arrangements = {}, {}
+    for rate in (0.0, 20.0):
+        run_dir = tmp_path / f"rate{rate}"
+        run_dir.mkdir()
+        model = build_model(resolve(normalize({**sp, "exchange_rate": rate})), str(tmp_path))
+        assert (model.exchange is None) == (rate == 0.0)
+        schema.write_atomic(
+            run_dir / products.INIT_GSD, schema.make_frame(model, model.initial_state())
+        )
+        simulate.run(run_dir, model, get_engine(engine_name), frames=5)
+        with gsd.hoomd.open(run_dir / products.TRAJECTORY_GSD) as traj:
+            counts[rate] = [np.bincount(f.particles.typeid, minlength=8) for f in traj]
+            arrangements[rate] = [np.array(f.particles.typeid) for f in traj]
+            if rate:
+                acc = [float(f.log["mesocrystal/exchange_acceptance"][0]) for f in traj]
+                assert all(0.0 < a <= 1.0 for a in acc[1:]), acc
+    np.testing.assert_array_equal(counts[0.0], counts[20.0])
+    assert any(np.any(a != b) for a, b in zip(arrangements[0.0], arrangements[20.0]))

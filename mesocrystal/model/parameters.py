@@ -124,7 +124,7 @@ ENVIRONMENT: dict[str, Field] = {
     ),
     "exchange_rate": Field(
         float,
-        1.0,
+        0.0,
         "attempts per product per tau",
         "size-class swap moves between product particles (0: none; docs/mechanism.md)",
         0.0,

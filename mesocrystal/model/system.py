@@ -9,6 +9,7 @@ import numpy as np
 import rowan
 from scipy.integrate import trapezoid
 
+from mesocrystal.model.exchange import ClassExchange
 from mesocrystal.model.interactions import (
     SitePotential,
     face_contact_energy,
@@ -28,7 +29,6 @@ from mesocrystal.model.population import (
     shape_for,
     size_classes,
 )
-from mesocrystal.model.exchange import ClassExchange
 from mesocrystal.model.reaction import Reaction
 from mesocrystal.model.shapes import BodyShape
 from mesocrystal.state import BodyState, minimum_image
