@@ -295,8 +295,8 @@ class _Output:
 
     Each frame logs the potential energy, the kinetic temperatures, the stage and the steps per
     second (``log/mesocrystal/*``) and, with a reaction, the converted fraction and the
-    reaction time; with size-class swaps, the fraction of swap attempts accepted since the
-    previous frame.
+    reaction time; with size-class swaps, the swap attempts since the previous frame and the
+    fraction of them accepted (0 when there were none).
     """
 
     def __init__(self, job_dir: Path, model, engine, traj, ranks: _Ranks, n_frames: int):
@@ -332,6 +332,7 @@ class _Output:
             log["reaction_time_tau"] = model.reaction.time(st.step)
         if model.exchange is not None:
             tried, accepted = self.swaps
+            log["exchange_attempts"] = float(tried)
             log["exchange_acceptance"] = accepted / tried if tried else 0.0
             self.swaps[:] = 0
         return log

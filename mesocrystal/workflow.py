@@ -45,7 +45,7 @@ def model_of(job) -> Model:
 def reaction_record(job, model: Model) -> dict | None:
     """``job.doc["reaction"]``: rate, half-times, time-scale separation and the conversion
     against time read from the trajectory log (``log/mesocrystal/conversion``); with
-    size-class swaps, their rate and the acceptance against time."""
+    size-class swaps, their rate and the acceptance against time (frames after a sweep)."""
     p = model.params
     if p.reaction is None:
         return None
@@ -65,9 +65,11 @@ def reaction_record(job, model: Model) -> dict | None:
         x = log.get("conversion")
         if t is not None and x is not None:
             record["conversion"] = [[float(a), float(b)] for a, b in zip(t, x)]
-        acc = log.get("exchange_acceptance")
-        if t is not None and acc is not None:
-            record["exchange_acceptance"] = [[float(a), float(b)] for a, b in zip(t, acc)]
+        acc, tried = log.get("exchange_acceptance"), log.get("exchange_attempts")
+        if t is not None and acc is not None and tried is not None:
+            record["exchange_acceptance"] = [
+                [float(a), float(b)] for a, b, n in zip(t, acc, tried) if n > 0
+            ]
     if p.exchange_rate > 0:
         record["exchange_rate_per_tau"] = float(p.exchange_rate)
         record.setdefault("exchange_acceptance", [])

@@ -180,6 +180,8 @@ def test_run_swaps_classes_but_converts_exactly_as_without_swaps(tmp_path, engin
             arrangements[rate] = [np.array(f.particles.typeid) for f in traj]
             if rate:
                 acc = [float(f.log["mesocrystal/exchange_acceptance"][0]) for f in traj]
+                tried = [float(f.log["mesocrystal/exchange_attempts"][0]) for f in traj]
                 assert all(0.0 < a <= 1.0 for a in acc[1:]), acc
+                assert all(n > 0 for n in tried[1:]), tried
     np.testing.assert_array_equal(counts[0.0], counts[20.0])
     assert any(np.any(a != b) for a, b in zip(arrangements[0.0], arrangements[20.0]))
