@@ -16,7 +16,14 @@ import numpy as np
 import pytest
 import rowan
 
-from mesocrystal.analysis import aggregation, compute_descriptors, load_bodies, system_from_arrays
+from mesocrystal.analysis import (
+    aggregation,
+    layering,
+    compute_descriptors,
+    load_bodies,
+    orientation,
+    system_from_arrays,
+)
 from mesocrystal.analysis import shapes as sh
 from mesocrystal.analysis.aggregation import (
     candidate_pairs,
@@ -430,6 +437,23 @@ def test_nematic_order_of_aligned_and_random_platelets():
     assert gas.nematic_order < 0.15
 
 
+def test_nematic_tensor_equals_freud_nematic():
+    # the numpy tensor and eigen decomposition against freud.order.Nematic (single precision):
+    # aligned, tilted, nearly isotropic and two-domain sets of axes, unnormalised input
+    rng = np.random.default_rng(11)
+    for n, spread in ((2, 0.1), (50, 0.3), (400, 1.0), (3000, 3.0), (1000, 0.05)):
+        axis = rng.normal(size=3)
+        u = axis / np.linalg.norm(axis) + rng.normal(scale=spread, size=(n, 3))
+        u[: n // 3] = rng.normal(size=(n // 3, 3))
+        u *= rng.uniform(0.5, 2.0, size=(n, 1))
+        order, director = orientation.nematic_tensor_order(u)
+        nem = freud.order.Nematic()
+        nem.compute(u / np.linalg.norm(u, axis=1)[:, None])
+        assert order == pytest.approx(float(nem.order), abs=2e-6)
+        assert abs(np.dot(director, nem.director)) == pytest.approx(1.0, abs=1e-5)
+        assert director[np.argmax(np.abs(director))] > 0
+
+
 def test_spheres_have_no_orientational_order():
     d = compute_descriptors(perfect("fcc"))
     assert not d.orientation_meaningful
@@ -465,6 +489,19 @@ def test_rotated_lamellar_stack_is_found():
     normal = rowan.rotate(rot, np.array([0.0, 0, 1]))
     assert abs(np.dot(d.layer_direction, normal)) > math.cos(math.radians(2.0))
     assert d.layer_spacing == pytest.approx(refs.SPHERE_D, abs=0.05)
+
+
+def test_director_grid_amplitudes_equal_direct_sums():
+    # the block product of the director search against one complex exponential per body and
+    # wave number, on layered and random coordinates of a 200 nm aggregate
+    rng = np.random.default_rng(5)
+    layered = 1.65 * rng.integers(0, 120, 5000) + rng.normal(0.0, 0.1, 5000)
+    for x in (layered, rng.uniform(0.0, 200.0, 3000)):
+        ks = np.arange(1.3, 7.0 + 0.0083, 0.0083)
+        direct = density_wave_amplitude(x[:, None], ks[:, None])
+        fast = layering._amplitudes_on_grid(x, ks[0], 0.0083, len(ks))
+        np.testing.assert_allclose(fast, direct, rtol=0, atol=1e-10)
+        assert np.argmax(fast) == np.argmax(direct)
 
 
 def test_platelet_layers_along_director():
