@@ -18,6 +18,7 @@ import rowan
 
 from mesocrystal.analysis import (
     aggregation,
+    descriptors,
     layering,
     compute_descriptors,
     load_bodies,
@@ -37,7 +38,7 @@ from mesocrystal.analysis.bondorder import (
     solid_bond_counts,
     wigner_invariant,
 )
-from mesocrystal.analysis.io import FrameError
+from mesocrystal.analysis.io import FrameError, nearest_plane_distance
 from mesocrystal.analysis.layering import density_wave_amplitude
 from mesocrystal.analysis.packing import delaunay_tessellation
 from mesocrystal.schema import frame_indices
@@ -416,6 +417,25 @@ def test_box_too_small_is_an_error():
     system = system_from_arrays(freud.box.Box.cube(5.0), pos, diameters=3.5)
     with pytest.raises(FrameError, match="box too small"):
         contact_network(system)
+
+
+def test_analysis_window_is_one_ball():
+    # 32,000 FCC bodies: the window of 10^4 bodies is a ball wider than half the box; its
+    # non-interior bodies are its outer two layers only, none along a cut through the ball
+    frame = refs.crystal("fcc", 20)
+    desc, per = compute_descriptors(frame, per_body=True)
+    system = per.system
+    window = descriptors._window(system, per.aggregation)
+    assert window is not None and np.count_nonzero(window) == descriptors.WINDOW_BODIES
+    centre = system.box.center_of_mass(system.positions[window])
+    dist = np.linalg.norm(system.box.wrap(system.positions - centre), axis=1)
+    radius = dist[window].max()
+    assert 2.0 * radius > 0.5 * nearest_plane_distance(system.box)
+    outer = window & ~per.packing.interior
+    assert dist[outer].min() > radius - 2.5 * refs.SPHERE_D
+    assert desc.interior_fraction > 0.6
+    assert desc.solid_fraction == 1.0
+    assert desc.packing_fraction == pytest.approx(PACKING["fcc"], abs=0.005)
 
 
 # ------------------------------------------------------------------------------ orientation
