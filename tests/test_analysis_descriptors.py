@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -400,6 +401,48 @@ def test_cuboid_contacts_equal_the_full_separating_axis_test(rounding, shell):
     got = set(zip(net.i[half].tolist(), net.j[half].tolist(), strict=True))
     assert got == expected
     assert 500 < len(expected) < len(i)
+
+
+def test_cuboid_centre_line_bounds_bracket_the_full_test():
+    """Two cuboid types (one rounded), scaled bodies, random orientations: the lower bound is
+    the centre-line gap, the upper bound is never below the separating-axis gap, and the contacts
+    are those of the full test."""
+    rng = np.random.default_rng(9)
+    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
+    brick = sh.polyhedron(refs.square_platelet_vertices(4.0, 2.0) * [1.0, 0.5, 1.0], 0.2)
+    n, side = 1200, 40.0
+    box = freud.box.Box.cube(side)
+    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
+    base = system_from_arrays(
+        box, pos, orientations=refs.random_quaternions(n, rng), shape=plate
+    )
+    system = dataclasses.replace(
+        base,
+        shapes=(plate, brick),
+        types=("P", "B"),
+        typeid=rng.integers(0, 2, n),
+        scale=rng.uniform(0.8, 1.2, n),
+    )
+    circ = system.per_body("circumsphere_diameter")
+    i, j, vec, _ = candidate_pairs(box, pos, float(circ.max()) + 1.5)
+    geom = aggregation.LabGeometry(system)
+    lower, upper = aggregation._cuboid_centre_line_bounds(geom, i, j, vec)
+    centre_line = pair_gaps(system, i, j, vec, full=False)
+    full = pair_gaps(system, i, j, vec, full=True)
+    np.testing.assert_allclose(lower, centre_line, rtol=0, atol=1e-9)
+    assert np.all(full >= lower - 1e-9)
+    # apart, the surface distance lies between the two; overlapping along the centre line
+    # (upper bound negative), the bodies overlap and their separating-axis gap is negative too
+    apart = upper > 0
+    assert np.all(upper[apart] >= full[apart] - 1e-9)
+    assert np.all(full[~apart] <= 1e-9)
+    assert np.count_nonzero(upper < 0.5) > 20  # pairs decided by the upper bound alone
+    net = contact_network(system)
+    dv = system.per_body("volume_diameter")
+    touching = full < 0.5 * aggregation.CONTACT_GAP * (dv[i] + dv[j])
+    half = net.i < net.j
+    got = set(zip(net.i[half].tolist(), net.j[half].tolist(), strict=True))
+    assert got == set(zip(i[touching].tolist(), j[touching].tolist(), strict=True))
 
 
 def test_sphere_gaps_and_polydisperse_contacts():
