@@ -19,9 +19,9 @@ import rowan
 
 from mesocrystal.analysis import (
     aggregation,
+    compute_descriptors,
     descriptors,
     layering,
-    compute_descriptors,
     load_bodies,
     orientation,
     system_from_arrays,
@@ -413,9 +413,7 @@ def test_cuboid_centre_line_bounds_bracket_the_full_test():
     n, side = 1200, 40.0
     box = freud.box.Box.cube(side)
     pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
-    base = system_from_arrays(
-        box, pos, orientations=refs.random_quaternions(n, rng), shape=plate
-    )
+    base = system_from_arrays(box, pos, orientations=refs.random_quaternions(n, rng), shape=plate)
     system = dataclasses.replace(
         base,
         shapes=(plate, brick),
