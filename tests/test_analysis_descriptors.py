@@ -443,6 +443,35 @@ def test_cuboid_centre_line_bounds_bracket_the_full_test():
     assert got == set(zip(i[touching].tolist(), j[touching].tolist(), strict=True))
 
 
+@pytest.mark.parametrize("full", [False, True])
+def test_cuboid_closed_form_equals_general_polyhedron_test(full):
+    """The column-wise closed-form cuboid gaps equal the general separating-axis test over the
+    vertices (lab-frame supports), for two cuboid types, one rounded, with scaled bodies."""
+    rng = np.random.default_rng(12)
+    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
+    brick = sh.polyhedron(refs.square_platelet_vertices(4.0, 2.0) * [1.0, 0.5, 1.0], 0.2)
+    n = 400
+    box = freud.box.Box.cube(30.0)
+    pos = box.wrap(rng.random((n, 3)) * 30.0).astype(np.float64)
+    base = system_from_arrays(box, pos, orientations=refs.random_quaternions(n, rng), shape=plate)
+    system = dataclasses.replace(
+        base,
+        shapes=(plate, brick),
+        types=("P", "B"),
+        typeid=rng.integers(0, 2, n),
+        scale=rng.uniform(0.8, 1.2, n),
+    )
+    i, j, vec, _ = candidate_pairs(box, pos, 12.0)
+    geom = aggregation.LabGeometry(system)
+    for ta in (0, 1):
+        for tb in (0, 1):
+            sel = (system.typeid[i] == ta) & (system.typeid[j] == tb)
+            args = (geom, ta, tb, i[sel], j[sel], vec[sel], full)
+            fast = aggregation._polyhedra_gap_block(*args)
+            general = aggregation._gap_block(*args)
+            np.testing.assert_allclose(fast, general, rtol=0, atol=1e-9)
+
+
 def test_sphere_gaps_and_polydisperse_contacts():
     pos = np.array([[0.0, 0, 0], [3.0, 0, 0], [0, 6.0, 0]])
     system = system_from_arrays(freud.box.Box.cube(40.0), pos, diameters=[2.0, 3.0, 7.0])
