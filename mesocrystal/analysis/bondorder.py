@@ -210,6 +210,13 @@ def bond_harmonics(
         ``{l: (N, 2l + 1)}`` complex :math:`q_{lm}` in freud's layout (NaN for bodies without
         bonds).
     """
+    return {ell: _full_layout(_bond_harmonics_nonnegative(i, j, vectors, n, ell), ell)}
+
+
+def _bond_harmonics_nonnegative(
+    i: np.ndarray, j: np.ndarray, vectors: np.ndarray, n: int, ell: int
+) -> np.ndarray:
+    """``(N, l + 1)`` complex :math:`q_{lm}` for :math:`m \\ge 0` (see :func:`bond_harmonics`)."""
     if ell % 2:
         raise ValueError(f"ell must be even (got {ell}): odd harmonics change sign with the bond")
     vec = np.asarray(vectors, dtype=np.float64)
@@ -227,13 +234,31 @@ def bond_harmonics(
     sums = np.ascontiguousarray(incidence @ y.view(np.float64)).view(np.complex128)
     counts = np.asarray(incidence.sum(axis=1)).ravel()
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = sums / counts[:, None]
-    return {ell: _full_layout(q, ell)}
+        return sums / counts[:, None]
+
+
+def _m_weights(ell: int) -> np.ndarray:
+    """``(l + 1,)`` square roots of the multiplicities of :math:`|q_{lm}|` over :math:`\\pm m`.
+
+    With :math:`q_{l,-m} = (-1)^m q_{lm}^*` (any :math:`q_{lm}` that is a sum of :math:`Y_{lm}`
+    of real directions), :math:`\\sum_{m=-l}^{l} a_m b_m^*` has the real part
+    :math:`\\mathrm{Re} \\sum_{m \\ge 0} w_m^2 a_m b_m^*`: norms and bond products need only the
+    :math:`m \\ge 0` columns scaled by :math:`w = (1, \\sqrt 2, \\dots, \\sqrt 2)`.
+    """
+    w = np.full(ell + 1, math.sqrt(2.0))
+    w[0] = 1.0
+    return w
 
 
 def order_parameter(harmonics: np.ndarray, ell: int) -> np.ndarray:
     """Steinhardt :math:`q_l = \\sqrt{4\\pi/(2l+1) \\sum_m |q_{lm}|^2}`, ``(N,)``."""
     return np.sqrt(4.0 * np.pi / (2 * ell + 1) * np.sum(np.abs(harmonics) ** 2, axis=1))
+
+
+def _order_parameter_nonnegative(q: np.ndarray, ell: int) -> np.ndarray:
+    """:func:`order_parameter` from the ``(N, l + 1)`` columns :math:`m \\ge 0`."""
+    power = np.abs(q) ** 2 @ (_m_weights(ell) ** 2)
+    return np.sqrt(4.0 * np.pi / (2 * ell + 1) * power)
 
 
 def _wigner3j(j1: int, j2: int, j3: int, m1: int, m2: int, m3: int) -> float:
@@ -291,6 +316,8 @@ def _lechner_dellago(
     included in the average)."""
     counts = np.asarray(adjacency.sum(axis=1)).ravel()
     qbar = (adjacency @ harmonics) / np.maximum(counts, 1)[:, None]
+    if harmonics.shape[1] == ell + 1:  # columns m >= 0 only
+        return _order_parameter_nonnegative(qbar, ell), qbar
     return np.sqrt(4.0 * np.pi / (2 * ell + 1) * np.sum(np.abs(qbar) ** 2, axis=1)), qbar
 
 
@@ -320,14 +347,24 @@ def solid_bond_counts(
         ``(N,)`` solid-like bonds of each body (as ``freud.order.SolidLiquid.num_connections``).
     """
     q = np.asarray(harmonics, dtype=np.complex128)
-    norm = np.linalg.norm(q, axis=1)
+    ell = (q.shape[1] - 1) // 2
+    half = i < j
+    return _solid_bond_counts_nonnegative(q[:, : ell + 1], i[half], j[half], n, threshold)
+
+
+def _solid_bond_counts_nonnegative(
+    q: np.ndarray, a: np.ndarray, b: np.ndarray, n: int, threshold: float
+) -> np.ndarray:
+    """:func:`solid_bond_counts` from the ``(N, l + 1)`` columns :math:`m \\ge 0` and the
+    unordered bonds ``(a, b)`` (see :func:`_m_weights`): half the data per bond."""
+    ell = q.shape[1] - 1
+    scaled = q * _m_weights(ell)
+    norm = np.sqrt(np.sum(scaled.real**2 + scaled.imag**2, axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        unit = (q / norm[:, None]).astype(np.complex64)
+        unit = (scaled / norm[:, None]).astype(np.complex64)
     # Re(a . conj(b)) of complex vectors = dot product of their (re, im) components; single
     # precision like freud's own q_lm
     parts = np.ascontiguousarray(unit).view(np.float32)
-    half = i < j
-    a, b = i[half], j[half]
     product = np.einsum("ij,ij->i", parts[a], parts[b])
     solid = product > threshold
     counts = np.bincount(a[solid], minlength=n) + np.bincount(b[solid], minlength=n)
@@ -368,19 +405,22 @@ def bond_order(
         nan = np.full(n, np.nan)
         return BondOrder(nan, nan, nan, nan, nan, np.zeros((n, 3), np.int64), mask & False, 0)
     detail = mask if q4_mask is None else mask & q4_mask
-    # each unordered bond once: Y_lm(-u) = Y_lm(u) for even l
+    # each unordered bond once: Y_lm(-u) = Y_lm(u) for even l; columns m >= 0 only (the others
+    # follow from q_{l,-m} = (-1)^m conj(q_lm), see _m_weights)
     half = bi < bj
     hi, hj, hvec = bi[half], bj[half], network.vectors[keep][half]
-    harmonics = bond_harmonics(hi, hj, hvec, n, 6)
     in_detail_half = detail[hi] & detail[hj]
+    di, dj = hi[in_detail_half], hj[in_detail_half]
+    harmonics = {6: _bond_harmonics_nonnegative(hi, hj, hvec, n, 6)}
     for ell in (4, 8):
-        harmonics[ell] = bond_harmonics(
-            hi[in_detail_half], hj[in_detail_half], hvec[in_detail_half], n, ell
-        )[ell]
+        harmonics[ell] = _bond_harmonics_nonnegative(di, dj, hvec[in_detail_half], n, ell)
     with np.errstate(invalid="ignore", divide="ignore"):
-        q468 = np.column_stack([order_parameter(harmonics[ell], ell) for ell in (4, 6, 8)])
-        w6 = wigner_invariant(harmonics[6], 6)
-    has_bonds = np.bincount(bi, minlength=n) > 0
+        q468 = np.column_stack(
+            [_order_parameter_nonnegative(harmonics[ell], ell) for ell in (4, 6, 8)]
+        )
+        w6 = wigner_invariant(_full_layout(harmonics[6], 6), 6)
+    coordination = np.bincount(bi, minlength=n)
+    has_bonds = coordination > 0
     has_detail = has_bonds & detail
     q4 = np.where(has_detail, q468[:, 0], np.nan)
     q6 = np.where(has_bonds, q468[:, 1], np.nan)
@@ -391,15 +431,13 @@ def bond_order(
     q6_avg, q6m_avg = _lechner_dellago(harmonics[6], adjacency, 6)
     q4_avg[~has_detail] = np.nan
     q6_avg[~has_bonds] = np.nan
-    in_detail = detail[bi] & detail[bj]
     solid_bonds = np.column_stack(
         [
-            solid_bond_counts(harmonics[6], bi, bj, n),
-            solid_bond_counts(harmonics[8], bi[in_detail], bj[in_detail], n),
-            solid_bond_counts(q6m_avg, bi, bj, n, SOLID_BOND_AVERAGED),
+            _solid_bond_counts_nonnegative(harmonics[6], hi, hj, n, SOLID_BOND_Q6),
+            _solid_bond_counts_nonnegative(harmonics[8], di, dj, n, SOLID_BOND_Q6),
+            _solid_bond_counts_nonnegative(q6m_avg, hi, hj, n, SOLID_BOND_AVERAGED),
         ]
     )
-    coordination = np.bincount(bi, minlength=n)
     required = np.minimum(SOLID_BONDS, np.maximum(coordination - 1, MIN_SOLID_BONDS_2D))
     solid = np.any(solid_bonds >= required[:, None], axis=1) & mask
     largest = 0
