@@ -472,6 +472,28 @@ def test_cuboid_closed_form_equals_general_polyhedron_test(full):
             np.testing.assert_allclose(fast, general, rtol=0, atol=1e-9)
 
 
+def test_dilute_contact_and_near_networks_share_one_search(monkeypatch):
+    """A dilute polydisperse fluid: the contact and near networks from one shared search are
+    those of two separate searches, array for array."""
+    rng = np.random.default_rng(13)
+    n, phi = 3000, 0.05
+    diam = rng.uniform(3.0, 4.0, n)
+    side = float((np.sum(np.pi * diam**3 / 6) / phi) ** (1 / 3))
+    box = freud.box.Box.cube(side)
+    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
+    shared = system_from_arrays(box, pos, diameters=diam)
+    nets = [contact_network(shared), contact_network(shared, shell=aggregation.SHELL_ALLOWANCE)]
+    assert "_candidate_pairs" in shared.__dict__
+    monkeypatch.setattr(aggregation, "DILUTE_VOLUME_FRACTION", 0.0)
+    for net, shell in zip(nets, (0.0, aggregation.SHELL_ALLOWANCE), strict=True):
+        alone = system_from_arrays(box, pos, diameters=diam)
+        ref = contact_network(alone, shell=shell)
+        assert "_candidate_pairs" not in alone.__dict__
+        for name in ("i", "j", "vectors", "gaps"):
+            np.testing.assert_array_equal(getattr(net, name), getattr(ref, name))
+    assert 0 < len(nets[0].i) < len(nets[1].i)
+
+
 def test_sphere_gaps_and_polydisperse_contacts():
     pos = np.array([[0.0, 0, 0], [3.0, 0, 0], [0, 6.0, 0]])
     system = system_from_arrays(freud.box.Box.cube(40.0), pos, diameters=[2.0, 3.0, 7.0])

@@ -526,15 +526,58 @@ def _cuboid_centre_line_bounds(
     return lower, upper
 
 
+#: Volume fraction (body volumes over the box volume) below which the contact search also
+#: collects the candidate pairs of the near network. The near network is built when contact
+#: aggregates hold less than half of the bodies, as in dilute fluids (0.05-0.15) and ligand-
+#: separated phases; the search at the wider radius costs little more there, and the second
+#: search, a full pass over the bodies, is saved. Above it (crystals, dense aggregates) the wider
+#: search would collect twice the pairs for a network that is rarely needed. Convention; it
+#: changes no result, only which search finds the pairs.
+DILUTE_VOLUME_FRACTION = 0.2
+
+
+def _shared_candidate_pairs(system: BodySystem, r_max: float, gap: float):
+    """:func:`candidate_pairs` within ``r_max``, from one search shared by the contact and near
+    networks of a dilute system.
+
+    The pairs of a search at a radius at least ``r_max`` are kept on the system (only for systems
+    below :data:`DILUTE_VOLUME_FRACTION`, where they are few) and filtered by distance: the same
+    pairs, in the same order, as a search at ``r_max`` (tested).
+    """
+    cached = system.__dict__.get("_candidate_pairs")
+    if cached is not None and cached[0] is system.positions and cached[1] >= r_max:
+        i, j, vec, dist = cached[2:]
+        keep = dist < r_max
+        return i[keep], j[keep], vec[keep], dist[keep]
+    r_query = r_max
+    circ = system.per_body("circumsphere_diameter")
+    dilute = float(np.sum(system.per_body("volume"))) < DILUTE_VOLUME_FRACTION * system.box.volume
+    if dilute:
+        r_near = float(circ.max() * (1.0 + SHELL_ALLOWANCE)) + gap * float(
+            system.per_body("volume_diameter").max()
+        )
+        if max(r_max, r_near) < 0.5 * nearest_plane_distance(system.box):
+            r_query = max(r_max, r_near)
+    pairs = candidate_pairs(system.box, system.positions, r_query)
+    if not dilute:
+        return pairs
+    system.__dict__["_candidate_pairs"] = (system.positions, r_query, *pairs)
+    i, j, vec, dist = pairs
+    keep = dist < r_max
+    return i[keep], j[keep], vec[keep], dist[keep]
+
+
 def contact_network(
     system: BodySystem, gap: float = CONTACT_GAP, shell: float = 0.0
 ) -> ContactNetwork:
     """Find all pairs of bodies in contact.
 
-    Candidate pairs come from :class:`freud.locality.AABBQuery` within the largest possible
-    contact distance. For spheres the gap follows from the centre distance. For other bodies the
-    candidates are screened with the centre-line gap (a cheap lower bound of the separating-axis
-    gap) and the survivors get the full separating-axis test, each unordered pair once.
+    Candidate pairs come from :func:`candidate_pairs` within the largest possible contact
+    distance (shared with the near network of a dilute system, see
+    :func:`_shared_candidate_pairs`). For spheres the gap follows from the centre distance. For
+    other bodies the candidates are screened with the centre-line gap (a cheap lower bound of
+    the separating-axis gap) and the survivors get the full separating-axis test, each unordered
+    pair once.
 
     Parameters
     ----------
@@ -565,7 +608,7 @@ def contact_network(
             f"box too small: contacts of bodies up to {circ.max():.3g} nm need a box wider "
             f"than {2 * r_max:.3g} nm"
         )
-    i, j, vec, dist = candidate_pairs(system.box, system.positions, r_max)
+    i, j, vec, dist = _shared_candidate_pairs(system, r_max, gap)
     too_close = dist < 1e-6 * float(dv.min())
     if np.any(too_close):
         k = int(np.flatnonzero(too_close)[0])
