@@ -467,6 +467,8 @@ def candidate_pairs(
         vectors = np.einsum("ab,mb->ma", matrix, frac)
     distances = np.sqrt(np.einsum("ma,ma->m", vectors, vectors))
     keep = distances < r_max
+    if bool(np.all(keep)):  # no copies of 10^6 pairs when the search kept nothing further out
+        return i, j, vectors, distances
     return i[keep], j[keep], vectors[keep], distances[keep]
 
 

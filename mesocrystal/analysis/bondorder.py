@@ -425,8 +425,12 @@ def bond_order(
     q4 = np.where(has_detail, q468[:, 0], np.nan)
     q6 = np.where(has_bonds, q468[:, 1], np.nan)
     w6 = np.where(has_bonds, w6, np.nan)
-    adjacency = sparse.csr_matrix((np.ones(len(bi)), (bi, bj)), shape=(n, n))
-    adjacency = adjacency + sparse.identity(n, format="csr")
+    # bonds and the body itself (Lechner-Dellago average), built in one pass
+    own = np.arange(n)
+    adjacency = sparse.csr_matrix(
+        (np.ones(len(bi) + n), (np.concatenate([bi, own]), np.concatenate([bj, own]))),
+        shape=(n, n),
+    )
     q4_avg, _ = _lechner_dellago(harmonics[4], adjacency, 4)
     q6_avg, q6m_avg = _lechner_dellago(harmonics[6], adjacency, 6)
     q4_avg[~has_detail] = np.nan
