@@ -81,6 +81,11 @@ SOLID_BONDS = 6
 #: 0.1 pass, 3-14 % of the liquid-like layers of lamellar stacks.
 MIN_SOLID_BONDS_2D = 4
 
+#: Bonds per block of the harmonics and bond products: the temporaries of a block stay in the
+#: processor cache and in memory the allocator reuses (for 10^6 bonds, arrays of the full length
+#: cost as much in page faults and cache misses as in arithmetic).
+_BOND_BLOCK = 1 << 16
+
 #: Spherical-harmonic degrees of the solid-like bond test.
 SOLID_L = (6, 8)
 
@@ -219,22 +224,26 @@ def _bond_harmonics_nonnegative(
     """``(N, l + 1)`` complex :math:`q_{lm}` for :math:`m \\ge 0` (see :func:`bond_harmonics`)."""
     if ell % 2:
         raise ValueError(f"ell must be even (got {ell}): odd harmonics change sign with the bond")
-    vec = np.asarray(vectors, dtype=np.float64)
-    unit = vec / np.linalg.norm(vec, axis=1)[:, None]
-    y = _harmonics_m_nonnegative(ell, unit)
-    m_bonds = len(y)
-    # sum over the bonds of each body: one sparse product with the (N, M) incidence matrix
-    incidence = sparse.csr_matrix(
-        (
-            np.ones(2 * m_bonds),
-            (np.concatenate([i, j]), np.tile(np.arange(m_bonds), 2)),
-        ),
-        shape=(n, m_bonds),
-    )
-    sums = np.ascontiguousarray(incidence @ y.view(np.float64)).view(np.complex128)
-    counts = np.asarray(incidence.sum(axis=1)).ravel()
+    # sum over the bonds of each body: a sparse product with the (N, M) incidence matrix, one
+    # block of bonds at a time (blocks that stay in cache: the same sums, a third of the time)
+    m_bonds = len(i)
+    sums = np.zeros((n, 2 * (ell + 1)))
+    for start in range(0, m_bonds, _BOND_BLOCK):
+        block = slice(start, start + _BOND_BLOCK)
+        vec = np.asarray(vectors[block], dtype=np.float64)
+        y = _harmonics_m_nonnegative(ell, vec / np.linalg.norm(vec, axis=1)[:, None])
+        m_block = len(y)
+        incidence = sparse.csr_matrix(
+            (
+                np.ones(2 * m_block),
+                (np.concatenate([i[block], j[block]]), np.tile(np.arange(m_block), 2)),
+            ),
+            shape=(n, m_block),
+        )
+        sums += incidence @ y.view(np.float64)
+    counts = np.bincount(i, minlength=n) + np.bincount(j, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return sums / counts[:, None]
+        return sums.view(np.complex128) / counts[:, None]
 
 
 def _m_weights(ell: int) -> np.ndarray:
@@ -365,7 +374,10 @@ def _solid_bond_counts_nonnegative(
     # Re(a . conj(b)) of complex vectors = dot product of their (re, im) components; single
     # precision like freud's own q_lm
     parts = np.ascontiguousarray(unit).view(np.float32)
-    product = np.einsum("ij,ij->i", parts[a], parts[b])
+    product = np.empty(len(a), dtype=np.float32)
+    for start in range(0, len(a), _BOND_BLOCK):
+        block = slice(start, start + _BOND_BLOCK)
+        product[block] = np.einsum("ij,ij->i", parts[a[block]], parts[b[block]])
     solid = product > threshold
     counts = np.bincount(a[solid], minlength=n) + np.bincount(b[solid], minlength=n)
     return counts.astype(np.int64)
