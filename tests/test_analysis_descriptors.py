@@ -19,6 +19,7 @@ import rowan
 
 from mesocrystal.analysis import (
     aggregation,
+    bondorder,
     compute_descriptors,
     descriptors,
     layering,
@@ -107,11 +108,20 @@ def test_thermal_crystals_stay_solid(lindemann):
         assert d.q6 > PERFECT[kind][1] - 0.08, kind
 
 
-def test_bond_order_equals_freud_steinhardt_and_solidliquid():
+@pytest.mark.parametrize("block", [None, 97])
+def test_bond_order_equals_freud_steinhardt_and_solidliquid(block, monkeypatch):
+    """Per-body order against freud, in one block of bonds and in 16 (the block boundaries
+    must not change a sum or a bond product)."""
+    if block is not None:
+        monkeypatch.setattr(bondorder, "_BOND_BLOCK", block)
     frame = refs.crystal("fcc", 4, lindemann=0.1, seed=5)
     d, per = compute_descriptors(frame, per_body=True)
     system = per.system
     nlist = per.network.neighbor_list(per.aggregation.aggregated)
+    st6 = freud.order.Steinhardt(6, wl=True, wl_normalize=True)
+    st6.compute((system.box, system.positions), neighbors=nlist)
+    np.testing.assert_allclose(per.bond_order.q6, st6.ql, atol=1e-5)
+    np.testing.assert_allclose(per.bond_order.w6, np.asarray(st6.particle_order).real, atol=5e-5)
     avg = freud.order.Steinhardt([4, 6], average=True)
     avg.compute((system.box, system.positions), neighbors=nlist)
     np.testing.assert_allclose(per.bond_order.q4_avg, avg.particle_order[:, 0], atol=1e-5)
@@ -492,6 +502,29 @@ def test_dilute_contact_and_near_networks_share_one_search(monkeypatch):
         for name in ("i", "j", "vectors", "gaps"):
             np.testing.assert_array_equal(getattr(net, name), getattr(ref, name))
     assert 0 < len(nets[0].i) < len(nets[1].i)
+
+
+def test_contacts_do_not_depend_on_the_block_size(monkeypatch):
+    """Candidate pairs and cuboid contacts computed in blocks of 257 pairs equal those of one
+    block, array for array (dense random platelets)."""
+    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
+    rng = np.random.default_rng(14)
+    n, side = 800, 40.0
+    box = freud.box.Box.cube(side)
+    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
+    quat = refs.random_quaternions(n, rng)
+    results = []
+    for block in (1 << 30, 257):
+        monkeypatch.setattr(aggregation, "_BLOCK", block)
+        system = system_from_arrays(box, pos, orientations=quat, shape=plate)
+        pairs = candidate_pairs(box, pos, 10.0)
+        results.append((pairs, contact_network(system)))
+    (pairs_one, net_one), (pairs_many, net_many) = results
+    assert len(pairs_one[0]) > 10 * 257
+    for a, b in zip(pairs_one, pairs_many, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for name in ("i", "j", "vectors", "gaps"):
+        np.testing.assert_array_equal(getattr(net_one, name), getattr(net_many, name))
 
 
 def test_sphere_gaps_and_polydisperse_contacts():
