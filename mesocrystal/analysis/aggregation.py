@@ -629,14 +629,15 @@ def contact_network(
         radius = system.per_body("volume_diameter") * 0.5
         gaps = dist.astype(np.float64) - radius[i] - radius[j]
         touching = gaps < half_tol[i] + half_tol[j]
-        i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
+        if not bool(np.all(touching)):  # in a crystal every candidate touches: no copies
+            i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
         # both directions, sorted by (i, j): the pairs (j, i) with j > i of a body come first
         ii = np.concatenate([j, i])
         order = np.argsort(ii, kind="stable")
         return ContactNetwork(
             i=ii[order].astype(np.uint32),
             j=np.concatenate([i, j])[order].astype(np.uint32),
-            vectors=np.concatenate([-vec, vec])[order].astype(np.float64),
+            vectors=np.concatenate([-vec, vec])[order].astype(np.float64, copy=False),
             gaps=np.concatenate([gaps, gaps])[order],
             n=system.n,
         )
