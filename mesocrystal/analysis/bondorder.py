@@ -296,6 +296,8 @@ def wigner_invariant(harmonics: np.ndarray, ell: int) -> np.ndarray:
     equal to freud's ``Steinhardt(l, wl=True, wl_normalize=True)`` (tested).
     """
     column = {m: m if m >= 0 else ell - m for m in range(-ell, ell + 1)}
+    # one contiguous row per m (the columns of an (N, 2l + 1) array are strided)
+    rows = np.ascontiguousarray(np.asarray(harmonics).T)
     w = np.zeros(len(harmonics), dtype=np.complex128)
     # the symbol (l l l; m1 m2 m3) is symmetric under permutations of the columns (3l is
     # even): one term per multiset m1 <= m2 <= m3, times its number of distinct orderings
@@ -308,12 +310,7 @@ def wigner_invariant(harmonics: np.ndarray, ell: int) -> np.ndarray:
                 {(m1, m2, m3), (m1, m3, m2), (m2, m1, m3), (m2, m3, m1), (m3, m1, m2), (m3, m2, m1)}
             )
             if c:
-                w += (
-                    c
-                    * harmonics[:, column[m1]]
-                    * harmonics[:, column[m2]]
-                    * harmonics[:, column[m3]]
-                )
+                w += c * rows[column[m1]] * rows[column[m2]] * rows[column[m3]]
     norm = np.sum(np.abs(harmonics) ** 2, axis=1) ** 1.5
     return w.real / norm
 
@@ -420,7 +417,7 @@ def bond_order(
     # each unordered bond once: Y_lm(-u) = Y_lm(u) for even l; columns m >= 0 only (the others
     # follow from q_{l,-m} = (-1)^m conj(q_lm), see _m_weights)
     half = bi < bj
-    hi, hj, hvec = bi[half], bj[half], network.vectors[keep][half]
+    hi, hj, hvec = bi[half], bj[half], network.vectors[np.flatnonzero(keep)[half]]
     in_detail_half = detail[hi] & detail[hj]
     di, dj = hi[in_detail_half], hj[in_detail_half]
     harmonics = {6: _bond_harmonics_nonnegative(hi, hj, hvec, n, 6)}
