@@ -632,16 +632,8 @@ def contact_network(
         if not bool(np.all(touching)):  # in a crystal every candidate touches: no copies
             i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
         # both directions, sorted by (i, j): the pairs (j, i) with j > i of a body come first
-        ii = np.concatenate([j, i])
-        order = np.argsort(ii, kind="stable")
-        return ContactNetwork(
-            i=ii[order].astype(np.uint32),
-            j=np.concatenate([i, j])[order].astype(np.uint32),
-            vectors=np.concatenate([-vec, vec])[order].astype(np.float64, copy=False),
-            gaps=np.concatenate([gaps, gaps])[order],
-            n=system.n,
-        )
-    vec = vec.astype(np.float64)
+        return _both_directions(j, i, -vec, gaps, system.n)
+    vec = vec.astype(np.float64, copy=False)
     tolerance = half_tol[i] + half_tol[j]
     geom = LabGeometry(system)
     if all(_box_half_extents(s) is not None for s in system.shapes):
@@ -674,14 +666,33 @@ def contact_network(
         gaps = pair_gaps(system, i, j, vec, full=True, geometry=geom)
         touching = gaps < tolerance
         i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
-    ii = np.concatenate([i, j])
-    order = np.argsort(ii, kind="stable")
+    return _both_directions(i, j, vec, gaps, system.n)
+
+
+def _both_directions(i, j, vec, gaps, n) -> ContactNetwork:
+    """Contact network holding the bonds ``(i, j)`` with vectors ``vec`` and the reversed bonds
+    ``(j, i)`` with ``-vec``, stably sorted by the first body.
+
+    The order is that of a stable sort of ``concatenate([i, j])``; the vectors are gathered block
+    by block from ``vec`` (no array of all vectors in both directions is formed before the
+    sort).
+    """
+    m = len(i)
+    first = np.concatenate([i, j]).astype(np.uint32)
+    order = np.argsort(first, kind="stable")
+    vectors = np.empty((2 * m, 3))
+    for start in range(0, 2 * m, _BLOCK):
+        src = order[start : start + _BLOCK]
+        reverse = src >= m
+        block = vec[np.where(reverse, src - m, src)]
+        block[reverse] *= -1.0
+        vectors[start : start + _BLOCK] = block
     return ContactNetwork(
-        i=ii[order].astype(np.uint32),
-        j=np.concatenate([j, i])[order].astype(np.uint32),
-        vectors=np.concatenate([vec, -vec])[order],
+        i=first[order],
+        j=np.concatenate([j, i]).astype(np.uint32)[order],
+        vectors=vectors,
         gaps=np.concatenate([gaps, gaps])[order],
-        n=system.n,
+        n=n,
     )
 
 
