@@ -200,6 +200,11 @@ def test_candidate_pairs_equal_freud_query(triclinic):
     np.testing.assert_array_equal(j, nl.point_indices[half])
     np.testing.assert_allclose(vec, nl.vectors[half], atol=1e-5)
     np.testing.assert_allclose(dist, nl.distances[half], atol=1e-5)
+    if not triclinic:  # the per-axis minimum image gives the rounded one exactly
+        side = np.asarray(box.L, dtype=np.float64)
+        rounded = points[j] - points[i]
+        rounded -= side * np.round(rounded / side)
+        np.testing.assert_array_equal(vec, rounded)
 
 
 #: Independent jammed packings (seeds) of the jammed-packing test.
