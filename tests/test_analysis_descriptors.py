@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -16,7 +17,16 @@ import numpy as np
 import pytest
 import rowan
 
-from mesocrystal.analysis import aggregation, compute_descriptors, load_bodies, system_from_arrays
+from mesocrystal.analysis import (
+    aggregation,
+    bondorder,
+    compute_descriptors,
+    descriptors,
+    layering,
+    load_bodies,
+    orientation,
+    system_from_arrays,
+)
 from mesocrystal.analysis import shapes as sh
 from mesocrystal.analysis.aggregation import (
     candidate_pairs,
@@ -30,7 +40,7 @@ from mesocrystal.analysis.bondorder import (
     solid_bond_counts,
     wigner_invariant,
 )
-from mesocrystal.analysis.io import FrameError
+from mesocrystal.analysis.io import FrameError, nearest_plane_distance
 from mesocrystal.analysis.layering import density_wave_amplitude
 from mesocrystal.analysis.packing import delaunay_tessellation
 from mesocrystal.schema import frame_indices
@@ -98,11 +108,20 @@ def test_thermal_crystals_stay_solid(lindemann):
         assert d.q6 > PERFECT[kind][1] - 0.08, kind
 
 
-def test_bond_order_equals_freud_steinhardt_and_solidliquid():
+@pytest.mark.parametrize("block", [None, 97])
+def test_bond_order_equals_freud_steinhardt_and_solidliquid(block, monkeypatch):
+    """Per-body order against freud, in one block of bonds and in 16 (the block boundaries
+    must not change a sum or a bond product)."""
+    if block is not None:
+        monkeypatch.setattr(bondorder, "_BOND_BLOCK", block)
     frame = refs.crystal("fcc", 4, lindemann=0.1, seed=5)
     d, per = compute_descriptors(frame, per_body=True)
     system = per.system
     nlist = per.network.neighbor_list(per.aggregation.aggregated)
+    st6 = freud.order.Steinhardt(6, wl=True, wl_normalize=True)
+    st6.compute((system.box, system.positions), neighbors=nlist)
+    np.testing.assert_allclose(per.bond_order.q6, st6.ql, atol=1e-5)
+    np.testing.assert_allclose(per.bond_order.w6, np.asarray(st6.particle_order).real, atol=5e-5)
     avg = freud.order.Steinhardt([4, 6], average=True)
     avg.compute((system.box, system.positions), neighbors=nlist)
     np.testing.assert_allclose(per.bond_order.q4_avg, avg.particle_order[:, 0], atol=1e-5)
@@ -181,6 +200,11 @@ def test_candidate_pairs_equal_freud_query(triclinic):
     np.testing.assert_array_equal(j, nl.point_indices[half])
     np.testing.assert_allclose(vec, nl.vectors[half], atol=1e-5)
     np.testing.assert_allclose(dist, nl.distances[half], atol=1e-5)
+    if not triclinic:  # the per-axis minimum image gives the rounded one exactly
+        side = np.asarray(box.L, dtype=np.float64)
+        rounded = points[j] - points[i]
+        rounded -= side * np.round(rounded / side)
+        np.testing.assert_array_equal(vec, rounded)
 
 
 #: Independent jammed packings (seeds) of the jammed-packing test.
@@ -394,6 +418,120 @@ def test_cuboid_contacts_equal_the_full_separating_axis_test(rounding, shell):
     assert 500 < len(expected) < len(i)
 
 
+def test_cuboid_centre_line_bounds_bracket_the_full_test():
+    """Two cuboid types (one rounded), scaled bodies, random orientations: the lower bound is
+    the centre-line gap, the upper bound is never below the separating-axis gap, and the contacts
+    are those of the full test."""
+    rng = np.random.default_rng(9)
+    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
+    brick = sh.polyhedron(refs.square_platelet_vertices(4.0, 2.0) * [1.0, 0.5, 1.0], 0.2)
+    n, side = 1200, 40.0
+    box = freud.box.Box.cube(side)
+    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
+    base = system_from_arrays(box, pos, orientations=refs.random_quaternions(n, rng), shape=plate)
+    system = dataclasses.replace(
+        base,
+        shapes=(plate, brick),
+        types=("P", "B"),
+        typeid=rng.integers(0, 2, n),
+        scale=rng.uniform(0.8, 1.2, n),
+    )
+    circ = system.per_body("circumsphere_diameter")
+    i, j, vec, _ = candidate_pairs(box, pos, float(circ.max()) + 1.5)
+    geom = aggregation.LabGeometry(system)
+    lower, upper = aggregation._cuboid_centre_line_bounds(geom, i, j, vec)
+    centre_line = pair_gaps(system, i, j, vec, full=False)
+    full = pair_gaps(system, i, j, vec, full=True)
+    np.testing.assert_allclose(lower, centre_line, rtol=0, atol=1e-9)
+    assert np.all(full >= lower - 1e-9)
+    # apart, the surface distance lies between the two; overlapping along the centre line
+    # (upper bound negative), the bodies overlap and their separating-axis gap is negative too
+    apart = upper > 0
+    assert np.all(upper[apart] >= full[apart] - 1e-9)
+    assert np.all(full[~apart] <= 1e-9)
+    assert np.count_nonzero(upper < 0.5) > 20  # pairs decided by the upper bound alone
+    net = contact_network(system)
+    dv = system.per_body("volume_diameter")
+    touching = full < 0.5 * aggregation.CONTACT_GAP * (dv[i] + dv[j])
+    half = net.i < net.j
+    got = set(zip(net.i[half].tolist(), net.j[half].tolist(), strict=True))
+    assert got == set(zip(i[touching].tolist(), j[touching].tolist(), strict=True))
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_cuboid_closed_form_equals_general_polyhedron_test(full):
+    """The column-wise closed-form cuboid gaps equal the general separating-axis test over the
+    vertices (lab-frame supports), for two cuboid types, one rounded, with scaled bodies."""
+    rng = np.random.default_rng(12)
+    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
+    brick = sh.polyhedron(refs.square_platelet_vertices(4.0, 2.0) * [1.0, 0.5, 1.0], 0.2)
+    n = 400
+    box = freud.box.Box.cube(30.0)
+    pos = box.wrap(rng.random((n, 3)) * 30.0).astype(np.float64)
+    base = system_from_arrays(box, pos, orientations=refs.random_quaternions(n, rng), shape=plate)
+    system = dataclasses.replace(
+        base,
+        shapes=(plate, brick),
+        types=("P", "B"),
+        typeid=rng.integers(0, 2, n),
+        scale=rng.uniform(0.8, 1.2, n),
+    )
+    i, j, vec, _ = candidate_pairs(box, pos, 12.0)
+    geom = aggregation.LabGeometry(system)
+    for ta in (0, 1):
+        for tb in (0, 1):
+            sel = (system.typeid[i] == ta) & (system.typeid[j] == tb)
+            args = (geom, ta, tb, i[sel], j[sel], vec[sel], full)
+            fast = aggregation._polyhedra_gap_block(*args)
+            general = aggregation._gap_block(*args)
+            np.testing.assert_allclose(fast, general, rtol=0, atol=1e-9)
+
+
+def test_dilute_contact_and_near_networks_share_one_search(monkeypatch):
+    """A dilute polydisperse fluid: the contact and near networks from one shared search are
+    those of two separate searches, array for array."""
+    rng = np.random.default_rng(13)
+    n, phi = 3000, 0.05
+    diam = rng.uniform(3.0, 4.0, n)
+    side = float((np.sum(np.pi * diam**3 / 6) / phi) ** (1 / 3))
+    box = freud.box.Box.cube(side)
+    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
+    shared = system_from_arrays(box, pos, diameters=diam)
+    nets = [contact_network(shared), contact_network(shared, shell=aggregation.SHELL_ALLOWANCE)]
+    assert "_candidate_pairs" in shared.__dict__
+    monkeypatch.setattr(aggregation, "DILUTE_VOLUME_FRACTION", 0.0)
+    for net, shell in zip(nets, (0.0, aggregation.SHELL_ALLOWANCE), strict=True):
+        alone = system_from_arrays(box, pos, diameters=diam)
+        ref = contact_network(alone, shell=shell)
+        assert "_candidate_pairs" not in alone.__dict__
+        for name in ("i", "j", "vectors", "gaps"):
+            np.testing.assert_array_equal(getattr(net, name), getattr(ref, name))
+    assert 0 < len(nets[0].i) < len(nets[1].i)
+
+
+def test_contacts_do_not_depend_on_the_block_size(monkeypatch):
+    """Candidate pairs and cuboid contacts computed in blocks of 257 pairs equal those of one
+    block, array for array (dense random platelets)."""
+    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
+    rng = np.random.default_rng(14)
+    n, side = 800, 40.0
+    box = freud.box.Box.cube(side)
+    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
+    quat = refs.random_quaternions(n, rng)
+    results = []
+    for block in (1 << 30, 257):
+        monkeypatch.setattr(aggregation, "_BLOCK", block)
+        system = system_from_arrays(box, pos, orientations=quat, shape=plate)
+        pairs = candidate_pairs(box, pos, 10.0)
+        results.append((pairs, contact_network(system)))
+    (pairs_one, net_one), (pairs_many, net_many) = results
+    assert len(pairs_one[0]) > 10 * 257
+    for a, b in zip(pairs_one, pairs_many, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for name in ("i", "j", "vectors", "gaps"):
+        np.testing.assert_array_equal(getattr(net_one, name), getattr(net_many, name))
+
+
 def test_sphere_gaps_and_polydisperse_contacts():
     pos = np.array([[0.0, 0, 0], [3.0, 0, 0], [0, 6.0, 0]])
     system = system_from_arrays(freud.box.Box.cube(40.0), pos, diameters=[2.0, 3.0, 7.0])
@@ -409,6 +547,25 @@ def test_box_too_small_is_an_error():
     system = system_from_arrays(freud.box.Box.cube(5.0), pos, diameters=3.5)
     with pytest.raises(FrameError, match="box too small"):
         contact_network(system)
+
+
+def test_analysis_window_is_one_ball():
+    # 32,000 FCC bodies: the window of 10^4 bodies is a ball wider than half the box; its
+    # non-interior bodies are its outer two layers only, none along a cut through the ball
+    frame = refs.crystal("fcc", 20)
+    desc, per = compute_descriptors(frame, per_body=True)
+    system = per.system
+    window = descriptors._window(system, per.aggregation)
+    assert window is not None and np.count_nonzero(window) == descriptors.WINDOW_BODIES
+    centre = system.box.center_of_mass(system.positions[window])
+    dist = np.linalg.norm(system.box.wrap(system.positions - centre), axis=1)
+    radius = dist[window].max()
+    assert 2.0 * radius > 0.5 * nearest_plane_distance(system.box)
+    outer = window & ~per.packing.interior
+    assert dist[outer].min() > radius - 2.5 * refs.SPHERE_D
+    assert desc.interior_fraction > 0.6
+    assert desc.solid_fraction == 1.0
+    assert desc.packing_fraction == pytest.approx(PACKING["fcc"], abs=0.005)
 
 
 # ------------------------------------------------------------------------------ orientation
@@ -428,6 +585,23 @@ def test_nematic_order_of_aligned_and_random_platelets():
     assert d.nematic_order > 0.95
     gas = compute_descriptors(refs.platelet_frame(*refs.platelet_gas(400, 0.03)))
     assert gas.nematic_order < 0.15
+
+
+def test_nematic_tensor_equals_freud_nematic():
+    # the numpy tensor and eigen decomposition against freud.order.Nematic (single precision):
+    # aligned, tilted, nearly isotropic and two-domain sets of axes, unnormalised input
+    rng = np.random.default_rng(11)
+    for n, spread in ((2, 0.1), (50, 0.3), (400, 1.0), (3000, 3.0), (1000, 0.05)):
+        axis = rng.normal(size=3)
+        u = axis / np.linalg.norm(axis) + rng.normal(scale=spread, size=(n, 3))
+        u[: n // 3] = rng.normal(size=(n // 3, 3))
+        u *= rng.uniform(0.5, 2.0, size=(n, 1))
+        order, director = orientation.nematic_tensor_order(u)
+        nem = freud.order.Nematic()
+        nem.compute(u / np.linalg.norm(u, axis=1)[:, None])
+        assert order == pytest.approx(float(nem.order), abs=2e-6)
+        assert abs(np.dot(director, nem.director)) == pytest.approx(1.0, abs=1e-5)
+        assert director[np.argmax(np.abs(director))] > 0
 
 
 def test_spheres_have_no_orientational_order():
@@ -465,6 +639,19 @@ def test_rotated_lamellar_stack_is_found():
     normal = rowan.rotate(rot, np.array([0.0, 0, 1]))
     assert abs(np.dot(d.layer_direction, normal)) > math.cos(math.radians(2.0))
     assert d.layer_spacing == pytest.approx(refs.SPHERE_D, abs=0.05)
+
+
+def test_director_grid_amplitudes_equal_direct_sums():
+    # the block product of the director search against one complex exponential per body and
+    # wave number, on layered and random coordinates of a 200 nm aggregate
+    rng = np.random.default_rng(5)
+    layered = 1.65 * rng.integers(0, 120, 5000) + rng.normal(0.0, 0.1, 5000)
+    for x in (layered, rng.uniform(0.0, 200.0, 3000)):
+        ks = np.arange(1.3, 7.0 + 0.0083, 0.0083)
+        direct = density_wave_amplitude(x[:, None], ks[:, None])
+        fast = layering._amplitudes_on_grid(x, ks[0], 0.0083, len(ks))
+        np.testing.assert_allclose(fast, direct, rtol=0, atol=1e-10)
+        assert np.argmax(fast) == np.argmax(direct)
 
 
 def test_platelet_layers_along_director():

@@ -62,6 +62,11 @@ SHELL_ALLOWANCE = 0.25
 
 _CHUNK = 200_000
 
+#: Pairs per block of the contact tests: the temporaries of a block stay in the processor cache
+#: and in memory the allocator reuses (arrays of 10^6 pairs cost as much in page faults and cache
+#: misses as in arithmetic).
+_BLOCK = 1 << 16
+
 
 @dataclasses.dataclass
 class ContactNetwork:
@@ -145,6 +150,7 @@ class LabGeometry:
             if any(s.kind != "sphere" for s in system.shapes)
             else None
         )
+        self._columns: list | None = None
 
     def support(self, t: int, bodies: np.ndarray, directions: np.ndarray) -> np.ndarray:
         """Support distances of ``bodies`` (all of type ``t``) along lab ``directions``.
@@ -175,6 +181,37 @@ class LabGeometry:
             return proj.max(axis=2) * k + radius
         quad = np.einsum("mkc,mkc->mk", local * shape.semi_axes**2, local)
         return np.sqrt(np.maximum(quad, 0.0)) * k + radius
+
+    def body_frame(self, bodies: np.ndarray, vectors: list) -> list:
+        """Components :math:`(R^T d)_b = \\sum_a R_{ab} d_a` of lab vectors in the body frames.
+
+        The nine rotation-matrix entries are gathered one at a time from ``(N,)`` columns, so
+        no ``(M, 3, 3)`` block of matrices is copied per pair.
+
+        Parameters
+        ----------
+        bodies : numpy.ndarray
+            ``(M,)`` body indices.
+        vectors : list of numpy.ndarray
+            The three ``(M,)`` lab components of one vector per body.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            The three ``(M,)`` body-frame components.
+        """
+        if self._columns is None:
+            self._columns = [
+                [np.ascontiguousarray(self.rotation[:, a, b]) for b in range(3)] for a in range(3)
+            ]
+        col = self._columns
+        out = []
+        for b in range(3):
+            u = col[0][b][bodies] * vectors[0]
+            u += col[1][b][bodies] * vectors[1]
+            u += col[2][b][bodies] * vectors[2]
+            out.append(u)
+        return out
 
     def axes(self, t: int, bodies: np.ndarray) -> np.ndarray | None:
         """``(M, F, 3)`` lab-frame separating axes of ``bodies`` of type ``t`` (None if none)."""
@@ -208,6 +245,8 @@ def _polyhedra_gap_block(geom, ta, tb, i, j, vec, full=True):
     sys_ = geom.system
     sa, sb = sys_.shapes[ta], sys_.shapes[tb]
     box_a, box_b = _box_half_extents(sa), _box_half_extents(sb)
+    if box_a is not None and box_b is not None:
+        return _cuboid_gap_block(geom, box_a, box_b, sa, sb, i, j, vec, full)
     ri, rj = geom.rotation[i], geom.rotation[j]
     ki, kj = sys_.scale[i], sys_.scale[j]
     rad = sa.rounding_radius * ki + sb.rounding_radius * kj
@@ -217,15 +256,6 @@ def _polyhedra_gap_block(geom, ta, tb, i, j, vec, full=True):
     # centre line
     u_i = vi / np.maximum(r, 1e-12)[:, None]
     u_j = vj / np.maximum(r, 1e-12)[:, None]
-    if box_a is not None and box_b is not None:
-        # cuboids: closed-form support h(n) = sum_a |n_a| h_a in the body frame
-        best = r - ki * (np.abs(u_i) @ box_a) - kj * (np.abs(u_j) @ box_b)
-        if not full:
-            return best - rad
-        aq = np.abs(np.einsum("mba,mbc->mac", rj, ri))  # |R_j^T R_i|
-        g_i = np.abs(vi) - ki[:, None] * box_a - kj[:, None] * np.einsum("mbf,b->mf", aq, box_b)
-        g_j = np.abs(vj) - kj[:, None] * box_b - ki[:, None] * np.einsum("mga,a->mg", aq, box_a)
-        return np.maximum(best, np.maximum(g_i.max(axis=1), g_j.max(axis=1))) - rad
     # small matrix products as einsum: a multithreaded BLAS call per block costs more than it
     # computes for an inner dimension of 3
     best = (
@@ -253,6 +283,50 @@ def _polyhedra_gap_block(geom, ta, tb, i, j, vec, full=True):
         # support of the other body along -sign * axis
         h_other = np.where(sign > 0, -p.min(axis=2), p.max(axis=2)) * k_other[:, None]
         best = np.maximum(best, (np.abs(proj) - h_own - h_other).max(axis=1))
+    return best - rad
+
+
+def _cuboid_gap_block(geom, box_a, box_b, sa, sb, i, j, vec, full):
+    """Separating-axis gaps of pairs of cuboids of half extents ``box_a`` and ``box_b``.
+
+    Closed-form supports :math:`h(n) = \\sum_a |n_a| h_a` in the body frames. Along the centre
+    line :math:`d`: :math:`|d| - k_i h_i(R_i^T \\hat d) - k_j h_j(R_j^T \\hat d)`; along face
+    normal :math:`f` of body :math:`i`: :math:`|(R_i^T d)_f| - k_i h_{i,f} - k_j \\sum_b
+    |Q_{bf}| h_{j,b}` with :math:`Q = R_j^T R_i`, and the same with the roles exchanged. All
+    products are formed from ``(M,)`` columns (no ``(M, 3, 3)`` blocks); the same values as the
+    general polyhedron test of :func:`_gap_block` (tested).
+    """
+    sys_ = geom.system
+    ki, kj = sys_.scale[i], sys_.scale[j]
+    rad = sa.rounding_radius * ki + sb.rounding_radius * kj
+    d = [np.ascontiguousarray(vec[:, a]) for a in range(3)]
+    r = np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+    vi = geom.body_frame(i, d)  # R_i^T d
+    vj = geom.body_frame(j, d)  # R_j^T d
+    inv_r = 1.0 / np.maximum(r, 1e-12)
+    support_i = sum(np.abs(vi[b]) * box_a[b] for b in range(3)) * inv_r
+    support_j = sum(np.abs(vj[b]) * box_b[b] for b in range(3)) * inv_r
+    best = r - ki * support_i - kj * support_j
+    if not full:
+        return best - rad
+    col = geom._columns
+    # |Q_bc| = |sum_a R_j[a, b] R_i[a, c]|: the face normal c of body i in the frame of body j
+    aq = [[None] * 3 for _ in range(3)]
+    ri = [[col[a][c][i] for c in range(3)] for a in range(3)]
+    rj = [[col[a][b][j] for b in range(3)] for a in range(3)]
+    for b in range(3):
+        for c in range(3):
+            q = rj[0][b] * ri[0][c]
+            q += rj[1][b] * ri[1][c]
+            q += rj[2][b] * ri[2][c]
+            aq[b][c] = np.abs(q, out=q)
+    for f in range(3):
+        g_i = np.abs(vi[f]) - ki * box_a[f]
+        g_i -= kj * (aq[0][f] * box_b[0] + aq[1][f] * box_b[1] + aq[2][f] * box_b[2])
+        np.maximum(best, g_i, out=best)
+        g_j = np.abs(vj[f]) - kj * box_b[f]
+        g_j -= ki * (aq[f][0] * box_a[0] + aq[f][1] * box_a[1] + aq[f][2] * box_a[2])
+        np.maximum(best, g_j, out=best)
     return best - rad
 
 
@@ -374,8 +448,19 @@ def candidate_pairs(
         pairs = cKDTree(shifted, boxsize=side).query_pairs(r_max, output_type="ndarray")
         # query_pairs gives i < j in no particular order
         i, j = np.divmod(np.sort(pairs[:, 0].astype(np.int64) * n + pairs[:, 1]), n)
-        vectors = pos[j] - pos[i]
-        vectors -= side * np.round(vectors / side)
+        # minimum image one axis at a time: with r_max below half the box, a difference of
+        # wrapped positions needs at most one box length added or taken away (the same vectors
+        # as d - L round(d / L), at a quarter of the cost for 10^6 pairs)
+        vectors = np.empty((len(i), 3))
+        columns = [np.ascontiguousarray(pos[:, a]) for a in range(3)]
+        for start in range(0, len(i), _BLOCK):
+            block = slice(start, start + _BLOCK)
+            bi, bj = i[block], j[block]
+            for a in range(3):
+                d = columns[a][bj] - columns[a][bi]
+                d[d > 0.5 * side[a]] -= side[a]
+                d[d < -0.5 * side[a]] += side[a]
+                vectors[block, a] = d
     else:
         aq = freud.locality.AABBQuery(box, positions)
         nl = aq.query(positions, {"r_max": r_max, "exclude_ii": True}).toNeighborList()
@@ -390,6 +475,8 @@ def candidate_pairs(
         vectors = np.einsum("ab,mb->ma", matrix, frac)
     distances = np.sqrt(np.einsum("ma,ma->m", vectors, vectors))
     keep = distances < r_max
+    if bool(np.all(keep)):  # no copies of 10^6 pairs when the search kept nothing further out
+        return i, j, vectors, distances
     return i[keep], j[keep], vectors[keep], distances[keep]
 
 
@@ -407,30 +494,87 @@ def _cuboid_centre_line_bounds(
     with it the separating-axis gap (a lower bound of it), is never above. When the upper bound
     is negative the two bodies overlap and their separating-axis gap is negative too; so a pair
     whose upper bound is below a positive tolerance is in contact without the full test.
+
+    The body-frame components come from :meth:`LabGeometry.body_frame` (a third of the cost of
+    copying a rotation matrix per pair, for 10^6 pairs).
     """
     sys_ = geom.system
+    half = np.array([_box_half_extents(s) for s in sys_.shapes])
+    rounding = np.array([s.rounding_radius for s in sys_.shapes])
+    single = len(sys_.shapes) == 1
     lower = np.empty(len(i))
     upper = np.empty(len(i))
     for start in range(0, len(i), _CHUNK):
         sel = slice(start, start + _CHUNK)
         bi, bj, vec = i[sel], j[sel], vectors[sel]
-        ta, tb = sys_.typeid[bi], sys_.typeid[bj]
-        half = np.array([_box_half_extents(s) for s in sys_.shapes])
-        rounding = np.array([s.rounding_radius for s in sys_.shapes])
         ki, kj = sys_.scale[bi], sys_.scale[bj]
-        h_a, h_b = half[ta], half[tb]
-        rad = rounding[ta] * ki + rounding[tb] * kj
-        r = np.linalg.norm(vec, axis=1)
-        u_i = np.einsum("mab,ma->mb", geom.rotation[bi], vec) / np.maximum(r, 1e-12)[:, None]
-        u_j = np.einsum("mab,ma->mb", geom.rotation[bj], vec) / np.maximum(r, 1e-12)[:, None]
-        lower[sel] = r - ki * np.sum(np.abs(u_i) * h_a, axis=1)
-        lower[sel] -= kj * np.sum(np.abs(u_j) * h_b, axis=1)
-        lower[sel] -= rad
-        with np.errstate(divide="ignore"):
-            reach_i = 1.0 / np.max(np.abs(u_i) / h_a, axis=1)
-            reach_j = 1.0 / np.max(np.abs(u_j) / h_b, axis=1)
-        upper[sel] = r - ki * reach_i - kj * reach_j - rad
+        if single:
+            h_a = h_b = half[0]
+            rad = rounding[0] * (ki + kj)
+        else:
+            ta, tb = sys_.typeid[bi], sys_.typeid[bj]
+            h_a, h_b = half[ta].T, half[tb].T
+            rad = rounding[ta] * ki + rounding[tb] * kj
+        d = [np.ascontiguousarray(vec[:, a]) for a in range(3)]
+        r = np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+        inv_r = 1.0 / np.maximum(r, 1e-12)
+        low = r - rad
+        up = low.copy()
+        for body, k, h in ((bi, ki, h_a), (bj, kj, h_b)):
+            support = np.zeros(len(body))
+            reach = np.zeros(len(body))
+            for b, u in enumerate(geom.body_frame(body, d)):
+                np.abs(u, out=u)
+                u *= inv_r
+                support += u * h[b]
+                np.maximum(reach, u / h[b], out=reach)
+            low -= k * support
+            with np.errstate(divide="ignore"):
+                up -= k / reach
+        lower[sel] = low
+        upper[sel] = up
     return lower, upper
+
+
+#: Volume fraction (body volumes over the box volume) below which the contact search also
+#: collects the candidate pairs of the near network. The near network is built when contact
+#: aggregates hold less than half of the bodies, as in dilute fluids (0.05-0.15) and ligand-
+#: separated phases; the search at the wider radius costs little more there, and the second
+#: search, a full pass over the bodies, is saved. Above it (crystals, dense aggregates) the wider
+#: search would collect twice the pairs for a network that is rarely needed. Convention; it
+#: changes no result, only which search finds the pairs.
+DILUTE_VOLUME_FRACTION = 0.2
+
+
+def _shared_candidate_pairs(system: BodySystem, r_max: float, gap: float):
+    """:func:`candidate_pairs` within ``r_max``, from one search shared by the contact and near
+    networks of a dilute system.
+
+    The pairs of a search at a radius at least ``r_max`` are kept on the system (only for systems
+    below :data:`DILUTE_VOLUME_FRACTION`, where they are few) and filtered by distance: the same
+    pairs, in the same order, as a search at ``r_max`` (tested).
+    """
+    cached = system.__dict__.get("_candidate_pairs")
+    if cached is not None and cached[0] is system.positions and cached[1] >= r_max:
+        i, j, vec, dist = cached[2:]
+        keep = dist < r_max
+        return i[keep], j[keep], vec[keep], dist[keep]
+    r_query = r_max
+    circ = system.per_body("circumsphere_diameter")
+    dilute = float(np.sum(system.per_body("volume"))) < DILUTE_VOLUME_FRACTION * system.box.volume
+    if dilute:
+        r_near = float(circ.max() * (1.0 + SHELL_ALLOWANCE)) + gap * float(
+            system.per_body("volume_diameter").max()
+        )
+        if max(r_max, r_near) < 0.5 * nearest_plane_distance(system.box):
+            r_query = max(r_max, r_near)
+    pairs = candidate_pairs(system.box, system.positions, r_query)
+    if not dilute:
+        return pairs
+    system.__dict__["_candidate_pairs"] = (system.positions, r_query, *pairs)
+    i, j, vec, dist = pairs
+    keep = dist < r_max
+    return i[keep], j[keep], vec[keep], dist[keep]
 
 
 def contact_network(
@@ -438,10 +582,12 @@ def contact_network(
 ) -> ContactNetwork:
     """Find all pairs of bodies in contact.
 
-    Candidate pairs come from :class:`freud.locality.AABBQuery` within the largest possible
-    contact distance. For spheres the gap follows from the centre distance. For other bodies the
-    candidates are screened with the centre-line gap (a cheap lower bound of the separating-axis
-    gap) and the survivors get the full separating-axis test, each unordered pair once.
+    Candidate pairs come from :func:`candidate_pairs` within the largest possible contact
+    distance (shared with the near network of a dilute system, see
+    :func:`_shared_candidate_pairs`). For spheres the gap follows from the centre distance. For
+    other bodies the candidates are screened with the centre-line gap (a cheap lower bound of
+    the separating-axis gap) and the survivors get the full separating-axis test, each unordered
+    pair once.
 
     Parameters
     ----------
@@ -472,7 +618,7 @@ def contact_network(
             f"box too small: contacts of bodies up to {circ.max():.3g} nm need a box wider "
             f"than {2 * r_max:.3g} nm"
         )
-    i, j, vec, dist = candidate_pairs(system.box, system.positions, r_max)
+    i, j, vec, dist = _shared_candidate_pairs(system, r_max, gap)
     too_close = dist < 1e-6 * float(dv.min())
     if np.any(too_close):
         k = int(np.flatnonzero(too_close)[0])
@@ -483,34 +629,35 @@ def contact_network(
         radius = system.per_body("volume_diameter") * 0.5
         gaps = dist.astype(np.float64) - radius[i] - radius[j]
         touching = gaps < half_tol[i] + half_tol[j]
-        i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
+        if not bool(np.all(touching)):  # in a crystal every candidate touches: no copies
+            i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
         # both directions, sorted by (i, j): the pairs (j, i) with j > i of a body come first
-        ii = np.concatenate([j, i])
-        order = np.argsort(ii, kind="stable")
-        return ContactNetwork(
-            i=ii[order].astype(np.uint32),
-            j=np.concatenate([i, j])[order].astype(np.uint32),
-            vectors=np.concatenate([-vec, vec])[order].astype(np.float64),
-            gaps=np.concatenate([gaps, gaps])[order],
-            n=system.n,
-        )
-    vec = vec.astype(np.float64)
+        return _both_directions(j, i, -vec, gaps, system.n)
+    vec = vec.astype(np.float64, copy=False)
     tolerance = half_tol[i] + half_tol[j]
     geom = LabGeometry(system)
     if all(_box_half_extents(s) is not None for s in system.shapes):
         # cuboids: the centre-line gap bounds the separating-axis gap from below, the distance
         # between the points where the centre line leaves the two bodies bounds it from above;
         # only pairs between the two bounds need the full test
-        lower, upper = _cuboid_centre_line_bounds(geom, i, j, vec)
-        sure = upper < tolerance
-        open_ = (lower < tolerance) & ~sure
-        gaps = pair_gaps(system, i[open_], j[open_], vec[open_], full=True, geometry=geom)
-        touching = np.flatnonzero(sure | open_)
-        full_gap = np.empty(len(i))
-        full_gap[open_] = gaps
-        full_gap[sure] = upper[sure]
-        touching = touching[(full_gap[touching] < tolerance[touching])]
-        i, j, vec, gaps = i[touching], j[touching], vec[touching], full_gap[touching]
+        # (block by block: the same tests pair by pair, without arrays of all candidates)
+        kept = []
+        for start in range(0, len(i), _BLOCK):
+            block = slice(start, start + _BLOCK)
+            bi, bj, bvec, btol = i[block], j[block], vec[block], tolerance[block]
+            lower, upper = _cuboid_centre_line_bounds(geom, bi, bj, bvec)
+            sure = upper < btol
+            open_ = (lower < btol) & ~sure
+            full_gap = upper.copy()
+            full_gap[open_] = pair_gaps(
+                system, bi[open_], bj[open_], bvec[open_], full=True, geometry=geom
+            )
+            touching = np.flatnonzero((sure | open_) & (full_gap < btol))
+            kept.append((bi[touching], bj[touching], bvec[touching], full_gap[touching]))
+        if kept:
+            i, j, vec, gaps = (np.concatenate(parts) for parts in zip(*kept, strict=True))
+        else:
+            gaps = np.zeros(0)
     else:
         # the centre-line gap is a cheap lower bound of the full separating-axis gap: screen
         gaps = pair_gaps(system, i, j, vec, full=False, geometry=geom)
@@ -519,14 +666,33 @@ def contact_network(
         gaps = pair_gaps(system, i, j, vec, full=True, geometry=geom)
         touching = gaps < tolerance
         i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
-    ii = np.concatenate([i, j])
-    order = np.argsort(ii, kind="stable")
+    return _both_directions(i, j, vec, gaps, system.n)
+
+
+def _both_directions(i, j, vec, gaps, n) -> ContactNetwork:
+    """Contact network holding the bonds ``(i, j)`` with vectors ``vec`` and the reversed bonds
+    ``(j, i)`` with ``-vec``, stably sorted by the first body.
+
+    The order is that of a stable sort of ``concatenate([i, j])``; the vectors are gathered block
+    by block from ``vec`` (no array of all vectors in both directions is formed before the
+    sort).
+    """
+    m = len(i)
+    first = np.concatenate([i, j]).astype(np.uint32)
+    order = np.argsort(first, kind="stable")
+    vectors = np.empty((2 * m, 3))
+    for start in range(0, 2 * m, _BLOCK):
+        src = order[start : start + _BLOCK]
+        reverse = src >= m
+        block = vec[np.where(reverse, src - m, src)]
+        block[reverse] *= -1.0
+        vectors[start : start + _BLOCK] = block
     return ContactNetwork(
-        i=ii[order].astype(np.uint32),
-        j=np.concatenate([j, i])[order].astype(np.uint32),
-        vectors=np.concatenate([vec, -vec])[order],
+        i=first[order],
+        j=np.concatenate([j, i]).astype(np.uint32)[order],
+        vectors=vectors,
         gaps=np.concatenate([gaps, gaps])[order],
-        n=system.n,
+        n=n,
     )
 
 

@@ -301,8 +301,10 @@ def _window_packing(
     """
     idx = np.flatnonzero(window)
     pos = system.positions[idx]
-    centre = pos[0]
-    local = system.box.wrap(pos - centre)
+    # unwrapped about the window's own (periodic) centre: about one of its bodies, a window wider
+    # than half the box would be cut in two by the minimum image
+    centre = system.box.center_of_mass(pos)
+    local = np.asarray(system.box.wrap(pos - centre), dtype=np.float64)
     margin = 2.5 * float(system.per_body("circumsphere_diameter").max())
     side = float(np.ptp(local, axis=0).max()) + 2.0 * margin
     local = local - 0.5 * (local.max(axis=0) + local.min(axis=0))
