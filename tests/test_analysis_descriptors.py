@@ -686,6 +686,7 @@ def _strip(frame, diameter=True, shapes=True):
     return out
 
 
+@pytest.mark.slow  # builds a jammed packing (shared with the other slow tests)
 def test_size_inferred_when_diameters_are_missing():
     box, pos, diam, _ = refs.jammed(500, 0.64, 0.0)
     frame = _strip(refs.make_frame(box, pos, diam), diameter=False, shapes=False)
@@ -703,6 +704,7 @@ def test_default_diameter_kept_when_consistent():
     assert d.solid_fraction == 1.0
 
 
+@pytest.mark.slow  # builds a jammed packing (shared with the other slow tests)
 def test_type_shapes_scaled_by_per_particle_diameter():
     box, pos, diam, _ = refs.jammed(500, 0.64, 0.14)
     system = load_bodies(refs.make_frame(box, pos, diam, type_shapes=refs.sphere_shapes()))
