@@ -120,6 +120,9 @@ def fresh(job, products: Sequence[str], sources: Sequence[str]) -> bool:
     products, sources : sequence of str
         File names in the job directory.
     """
+    entries = job_entries(job)
+    if entries is not None and not all(name in entries for name in products):
+        return False  # one look at the listing of the job directory
     made = [_mtime_ns(job, name) for name in products]
     if None in made:
         return False

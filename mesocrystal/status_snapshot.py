@@ -21,6 +21,7 @@ _snapshot: dict | None = None
 #: Keys of the per-job listings and documents in the snapshot (beside the functions).
 _ENTRIES = "job directory entries"
 _DOCUMENTS = "job documents"
+_MISSING = object()
 
 
 def take_snapshot() -> None:
@@ -40,17 +41,17 @@ def snapshot(func):
 
     @functools.wraps(func)
     def wrapper(*jobs):
-        if _snapshot is None:
+        snap = _snapshot
+        if snap is None:
             return func(*jobs)
-        values = _snapshot.get(func)
+        values = snap.get(func)
         if values is None:
-            values = _snapshot[func] = {}
+            values = snap[func] = {}
         key = jobs[0].id if len(jobs) == 1 else tuple(job.id for job in jobs)
-        try:
-            return values[key]
-        except KeyError:
+        value = values.get(key, _MISSING)
+        if value is _MISSING:
             value = values[key] = func(*jobs)
-            return value
+        return value
 
     return wrapper
 
