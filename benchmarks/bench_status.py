@@ -173,10 +173,9 @@ class Version:
 
 def time_command(
     root: Path, args: list[str], version: Version, first: bool = False
-) -> tuple[float, float, int]:
+) -> tuple[float, float, str]:
     """Wall and CPU (user + system) seconds of ``python project.py <args>`` of ``version``,
-    and the number of job scripts it printed; ``first`` starts without the checkpoint-step
-    cache."""
+    and what it printed; ``first`` starts without the checkpoint-step cache."""
     if first:
         with contextlib.suppress(FileNotFoundError):
             os.remove(root / ".checkpoint_steps.json")
@@ -198,7 +197,8 @@ def time_command(
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise RuntimeError(f"project.py {' '.join(args)} failed:\n{proc.stderr[-2000:]}")
-    return elapsed, cpu, proc.stdout.count("#!/bin/bash")
+    output = proc.stdout.replace(script.name, "project.py")
+    return elapsed, cpu, output
 
 
 def main(argv=None) -> int:
@@ -241,17 +241,24 @@ def main(argv=None) -> int:
             make_study(root, n, args.initialized, min(args.started, args.initialized), products)
             created = time.perf_counter() - t0
             rows = {v.label: f"{n:>7}  {created:>7.0f}  {v.label:>8}" for v in versions}
-            scripts = {}
+            scripts, differ = {}, []
             for name, command in COMMANDS.items():
+                outputs = set()
                 for version in versions:  # one command after the other: the same machine
-                    elapsed, cpu, n_scripts = time_command(
+                    elapsed, cpu, output = time_command(
                         root, command, version, first=name == "status (first)"
                     )
                     rows[version.label] += f"  {f'{elapsed:.1f} / {cpu:.1f}':>21}"
+                    outputs.add(output)
                     if name == "submit --pretend":
-                        scripts[version.label] = n_scripts
+                        scripts[version.label] = output.count("#!/bin/bash")
+                if len(outputs) > 1:
+                    differ.append(name)
             for version in versions:
                 print(f"{rows[version.label]}  {scripts[version.label]:>8}", flush=True)
+            if len(versions) > 1:
+                print(f"{'':>7}  output of the versions: ", end="")
+                print(f"differs in {', '.join(differ)}" if differ else "the same", flush=True)
             shutil.rmtree(root)
     return 0
 
