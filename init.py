@@ -244,6 +244,8 @@ def main(argv=None) -> int:
         if job not in project:
             new += 1
         job.init()
+    # signac's state point cache: status and submit then read one file instead of one per job.
+    project.update_cache()
     print(f"{len(statepoints)} state points ({new} new) in {project.path}/workspace")
     return 0
 

@@ -162,7 +162,7 @@ def measure(job):
 
 
 @aggregates
-@Project.pre(report.applicable)
+@Project.pre(snapshot(report.applicable))
 @Project.post(report.current)
 @Project.operation(aggregator=aggregator(), directives=CPU_STAGE)
 def paper_report(*jobs):

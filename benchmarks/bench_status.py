@@ -15,10 +15,18 @@ The scheduler is a stand-in ``squeue`` with an empty queue, so only the workflow
 is measured. The first ``status`` of a study also reads the step of every checkpoint once
 and keeps it (``.checkpoint_steps.json``), as the status of a running study has it; the
 second shows a look at it later. Wall time depends on what else the machine runs; CPU time
-(user + system) does less. Usage::
+(user + system) does less.
+
+``--baseline DIR`` times another version of the project (a checkout of an earlier commit, e.g.
+``git worktree add /tmp/before <commit>``) on the same studies, each command right before the
+current version's, so that both see the same machine. It runs its own ``project.py`` and
+package, on the study as its ``init.py`` leaves it (without signac's state point cache when
+that ``init.py`` does not write one), and every "first" ``status`` starts without the
+checkpoint-step cache. Usage::
 
     python benchmarks/bench_status.py                  # 100, 1000 and 3000 jobs
     python benchmarks/bench_status.py --jobs 100 300   # other sizes
+    python benchmarks/bench_status.py --jobs 10000 --baseline /tmp/before
 """
 
 from __future__ import annotations
@@ -105,6 +113,7 @@ def make_study(
             _place(products["init.gsd"], job.fn("init.gsd"))
         if i < n_started:
             _place(products["restart.gsd"], job.fn("restart.gsd"))
+    project.update_cache()  # as init.py leaves a study
 
 
 def reference_products(workdir: Path) -> dict[str, Path]:
@@ -135,25 +144,61 @@ def fake_queue(bin_dir: Path) -> dict[str, str]:
     return env
 
 
-def time_command(root: Path, args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Wall and CPU (user + system) seconds of ``python project.py <args>``, and the number
-    of job scripts it printed."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "project.py", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=7200,
-    )
-    elapsed = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+class Version:
+    """A version of the project to time: its ``project.py``, package and ``init.py``."""
+
+    def __init__(self, label: str, repo: Path, env: dict[str, str]):
+        self.label = label
+        self.repo = Path(repo).resolve()
+        self.env = dict(env)
+        self.env["PYTHONPATH"] = f"{self.repo}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
+        init_py = (self.repo / "init.py").read_text()
+        #: Whether its ``init.py`` leaves signac's state point cache behind.
+        self.writes_statepoint_cache = "update_cache()" in init_py
+
+    @contextlib.contextmanager
+    def study(self, root: Path):
+        """The study as this version's ``init.py`` would have left it, during the block."""
+        cache = root / ".signac" / "statepoint_cache.json.gz"
+        aside = cache.with_name(cache.name + ".aside")
+        hide = cache.exists() and not self.writes_statepoint_cache
+        if hide:
+            cache.rename(aside)
+        try:
+            yield
+        finally:
+            if hide:
+                aside.rename(cache)
+
+
+def time_command(
+    root: Path, args: list[str], version: Version, first: bool = False
+) -> tuple[float, float, str]:
+    """Wall and CPU (user + system) seconds of ``python project.py <args>`` of ``version``,
+    and what it printed; ``first`` starts without the checkpoint-step cache."""
+    if first:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(root / ".checkpoint_steps.json")
+    script = root / f"project-{version.label}.py"
+    shutil.copy(version.repo / "project.py", script)
+    with version.study(root):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, script.name, *args],
+            cwd=root,
+            env=version.env,
+            capture_output=True,
+            text=True,
+            timeout=7200,
+        )
+        elapsed = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise RuntimeError(f"project.py {' '.join(args)} failed:\n{proc.stderr[-2000:]}")
-    return elapsed, cpu, proc.stdout.count("#!/bin/bash")
+    output = proc.stdout.replace(script.name, "project.py")
+    return elapsed, cpu, output
 
 
 def main(argv=None) -> int:
@@ -171,28 +216,49 @@ def main(argv=None) -> int:
         default=1 / 3,
         help="fraction of jobs with a partial restart.gsd (default 1/3)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of the project to time before this one, command by command",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-status-") as tmp:
         tmp = Path(tmp)
         env = fake_queue(tmp / "bin")
         products = reference_products(tmp / "reference")
-        header = f"{'jobs':>7}  {'create':>7}" + "".join(f"  {c:>21}" for c in COMMANDS)
+        versions = [Version("current", REPO, env)]
+        if args.baseline is not None:
+            versions.insert(0, Version("baseline", args.baseline, env))
+        header = f"{'jobs':>7}  {'create':>7}  {'version':>8}"
+        header += "".join(f"  {c:>21}" for c in COMMANDS)
         print(header + f"  {'scripts':>8}")
         unit = "wall / CPU [s]"
-        print(f"{'':>7}  {'[s]':>7}" + "".join(f"  {unit:>21}" for _ in COMMANDS))
+        print(f"{'':>7}  {'[s]':>7}  {'':>8}" + "".join(f"  {unit:>21}" for _ in COMMANDS))
         for n in args.jobs:
             root = tmp / f"study-{n}"
             root.mkdir()
             t0 = time.perf_counter()
             make_study(root, n, args.initialized, min(args.started, args.initialized), products)
             created = time.perf_counter() - t0
-            row = f"{n:>7}  {created:>7.0f}"
+            rows = {v.label: f"{n:>7}  {created:>7.0f}  {v.label:>8}" for v in versions}
+            scripts, differ = {}, []
             for name, command in COMMANDS.items():
-                elapsed, cpu, n_scripts = time_command(root, command, env)
-                row += f"  {f'{elapsed:.1f} / {cpu:.1f}':>21}"
-                if name == "submit --pretend":
-                    scripts = n_scripts
-            print(row + f"  {scripts:>8}", flush=True)
+                outputs = set()
+                for version in versions:  # one command after the other: the same machine
+                    elapsed, cpu, output = time_command(
+                        root, command, version, first=name == "status (first)"
+                    )
+                    rows[version.label] += f"  {f'{elapsed:.1f} / {cpu:.1f}':>21}"
+                    outputs.add(output)
+                    if name == "submit --pretend":
+                        scripts[version.label] = output.count("#!/bin/bash")
+                if len(outputs) > 1:
+                    differ.append(name)
+            for version in versions:
+                print(f"{rows[version.label]}  {scripts[version.label]:>8}", flush=True)
+            if len(versions) > 1:
+                print(f"{'':>7}  output of the versions: ", end="")
+                print(f"differs in {', '.join(differ)}" if differ else "the same", flush=True)
             shutil.rmtree(root)
     return 0
 

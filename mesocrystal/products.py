@@ -37,6 +37,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from mesocrystal.status_snapshot import job_entries
+
 # -- job directory ---------------------------------------------------------------------------
 INIT_GSD = "init.gsd"
 TRAJECTORY_GSD = "trajectory.gsd"
@@ -74,11 +76,38 @@ PAIR_TABLES = "pair_tables"
 CHECKPOINT_STEPS_JSON = ".checkpoint_steps.json"
 
 
-def _mtime_ns(job, name: str) -> int | None:
+def stat(job, name: str) -> os.stat_result | None:
+    """``os.stat`` of a file in the job directory, or None when there is none.
+
+    In ``status`` and ``submit`` (:func:`mesocrystal.status_snapshot.take_snapshot`) the answer
+    comes from one listing of the job directory: a missing product costs no system call and a
+    present one is looked at once.
+    """
+    entries = job_entries(job)
     try:
-        return os.stat(job.fn(name)).st_mtime_ns
+        if entries is None:
+            return os.stat(job.fn(name))
+        entry = entries.get(name)
+        return None if entry is None else entry.stat()
     except FileNotFoundError:
         return None
+
+
+def is_file(job, name: str) -> bool:
+    """A regular file (or a link to one) of this name is in the job directory."""
+    entries = job_entries(job)
+    if entries is None:
+        return job.isfile(name)
+    entry = entries.get(name)
+    try:
+        return entry is not None and entry.is_file()
+    except OSError:
+        return False
+
+
+def _mtime_ns(job, name: str) -> int | None:
+    st = stat(job, name)
+    return None if st is None else st.st_mtime_ns
 
 
 def fresh(job, products: Sequence[str], sources: Sequence[str]) -> bool:
@@ -91,6 +120,9 @@ def fresh(job, products: Sequence[str], sources: Sequence[str]) -> bool:
     products, sources : sequence of str
         File names in the job directory.
     """
+    entries = job_entries(job)
+    if entries is not None and not all(name in entries for name in products):
+        return False  # one look at the listing of the job directory
     made = [_mtime_ns(job, name) for name in products]
     if None in made:
         return False

@@ -29,6 +29,7 @@ how to add a cluster.
 
 from __future__ import annotations
 
+import gc
 import getpass
 import logging
 import os
@@ -428,6 +429,11 @@ class SlurmClusterEnvironment(DefaultSlurmEnvironment):
         }
 
 
+READ_ONLY_GC_THRESHOLDS = (100_000, 50, 100)
+"""Thresholds of the garbage collector in ``status`` and ``submit`` (:func:`gc.set_threshold`;
+Python's defaults are 700, 10, 10): a collection every 100,000 allocations, a full one
+rarely. At 10,000 jobs this saved a fifth of ``submit``'s CPU time at the same peak memory."""
+
 #: The groups that ``submit`` submits and ``run`` runs when no operation is named (see
 #: ``project.py``).
 DEFAULT_SUBMISSION = ("study", "aggregates")
@@ -484,7 +490,8 @@ def main(project_class, argv: list[str] | None = None) -> None:
       says what to check when it cannot be read (:func:`check_queue`);
     * a failure to read the queue later on ends the command with that line, not a traceback;
     * ``status`` and ``submit`` evaluate each condition once per job
-      (:func:`mesocrystal.status_snapshot.take_snapshot`).
+      (:func:`mesocrystal.status_snapshot.take_snapshot`) and collect garbage less often
+      (:data:`READ_ONLY_GC_THRESHOLDS`).
 
     Parameters
     ----------
@@ -511,6 +518,10 @@ def main(project_class, argv: list[str] | None = None) -> None:
         from mesocrystal.status_snapshot import take_snapshot
 
         take_snapshot()
+        # These commands build many small objects per job that live until the end (the
+        # snapshot, signac-flow's job operations): with the default thresholds, the cyclic
+        # garbage collector would walk them again and again (a fifth of ``submit``'s time).
+        gc.set_threshold(*READ_ONLY_GC_THRESHOLDS)
     sys.argv[1:] = argv
     try:
         project_class().main()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from mesocrystal import products, schema, simulate
 from mesocrystal.engines import get_engine
 from mesocrystal.files import atomic_output
-from mesocrystal.status_snapshot import snapshot
+from mesocrystal.status_snapshot import job_document, snapshot
 
 if TYPE_CHECKING:
     from mesocrystal.model.system import Model
@@ -238,7 +238,7 @@ def classify(job) -> dict:
 @snapshot
 def initialized(job) -> bool:
     """``init.gsd`` exists."""
-    return job.isfile(products.INIT_GSD)
+    return products.is_file(job, products.INIT_GSD)
 
 
 class _CheckpointSteps:
@@ -269,11 +269,10 @@ class _CheckpointSteps:
                 self._steps.setdefault(os.path.join(root, key), value)
 
     def step(self, job) -> int | None:
-        path = job.fn(products.RESTART_GSD)
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
+        st = products.stat(job, products.RESTART_GSD)
+        if st is None:
             return None
+        path = job.fn(products.RESTART_GSD)
         root = job.project.path
         if root not in self._loaded:
             self._load(root)
@@ -351,9 +350,8 @@ def classified(job) -> bool:
     that this check needs a ``stat`` and no read of the file; a label without it (or after
     the file was copied) is compared by the analysed step instead.
     """
-    try:
-        st = os.stat(job.fn(products.ANALYSIS_JSON))
-    except FileNotFoundError:
+    st = products.stat(job, products.ANALYSIS_JSON)
+    if st is None:
         return False
     classification = _classification(job)
     if not classification:
@@ -373,7 +371,7 @@ def all_labelled(*jobs) -> bool:
 
 @snapshot
 def _classification(job) -> dict | None:
-    return job.doc.get(products.CLASSIFICATION_KEY)
+    return job_document(job).get(products.CLASSIFICATION_KEY)
 
 
 @snapshot

@@ -52,6 +52,7 @@ from mesocrystal.products import (
     TRAJECTORY_GSD,
     fresh,
 )
+from mesocrystal.status_snapshot import job_document
 
 from . import style
 from .jobs import _read_json, job_classification
@@ -650,7 +651,7 @@ def applicable(*jobs) -> bool:
     relevant = [j for j in jobs if condition_of(j.cached_statepoint) is not None]
 
     def classified(job) -> bool:
-        stored = job.doc.get(CLASSIFICATION_KEY)
+        stored = job_document(job).get(CLASSIFICATION_KEY)
         return isinstance(stored, Mapping) and bool(stored.get("label"))
 
     return bool(relevant) and all(classified(j) and measured(j) for j in relevant)
