@@ -149,6 +149,8 @@ def test_exchange_rate_is_validated_and_reaches_the_model():
     with pytest.raises(Exception, match="exchange_rate"):
         normalize({**sp, "exchange_rate": -1.0})
     assert resolve(normalize({**sp, "exchange_rate": 0.0})).exchange_rate == 0.0
+    older = {k: v for k, v in normalize(sp).items() if k != "exchange_rate"}
+    assert resolve(older).exchange_rate == 0.0  # jobs created before the field existed
 
 
 @pytest.mark.slow

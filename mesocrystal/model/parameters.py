@@ -397,7 +397,8 @@ def resolve(statepoint: Mapping) -> ModelParameters:
         single_particle=single,
         reaction=reaction,
         N_reference=n_reference,
-        exchange_rate=float(sp["exchange_rate"]) if reaction is not None else 0.0,
+        # .get: state points written before the field existed mean "no swaps"
+        exchange_rate=float(sp.get("exchange_rate", 0.0)) if reaction is not None else 0.0,
     )
     _check_geometry(params)
     return params
