@@ -427,12 +427,9 @@ def _exchange_classes(engine, model, typeid: np.ndarray, step: int, ranks) -> np
     changes = None
     st = engine.state()  # collective: every rank takes part in the gather
     if ranks.root:
-        exchange = model.exchange
-        index, new_type, accepted = exchange.sweep(
+        changes = model.exchange.sweep(
             st.position, model.box_length, typeid, model.pair_table, step
         )
-        tried = exchange.attempts(int(np.isin(typeid, exchange.types).sum()))
-        changes = (index, new_type, tried, accepted)
     index, new_type, tried, accepted = ranks.bcast(changes)
     typeid[index] = new_type
     engine.set_types(index, new_type)

@@ -85,9 +85,7 @@ def job_entries(job) -> dict[str, os.DirEntry] | None:
     """
     if _snapshot is None:
         return None
-    listings = _snapshot.get(_ENTRIES)
-    if listings is None:
-        listings = _snapshot[_ENTRIES] = {}
+    listings = _snapshot.setdefault(_ENTRIES, {})
     job_id = job.id
     entries = listings.get(job_id)
     if entries is None:
@@ -108,9 +106,7 @@ def job_document(job) -> dict:
     """
     if _snapshot is None:
         return job.doc()
-    documents = _snapshot.get(_DOCUMENTS)
-    if documents is None:
-        documents = _snapshot[_DOCUMENTS] = {}
+    documents = _snapshot.setdefault(_DOCUMENTS, {})
     job_id = job.id
     document = documents.get(job_id)
     if document is None:

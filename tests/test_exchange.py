@@ -118,7 +118,8 @@ def test_swaps_sample_the_boltzmann_distribution_of_class_permutations():
     counts = np.zeros(len(arrangements))
     n_sweeps = 1500
     for s in range(n_sweeps):
-        index, new_type, _ = ex.sweep(pos, box, types, table, step=(s + 1) * INTERVAL)
+        index, new_type, tried, _ = ex.sweep(pos, box, types, table, step=(s + 1) * INTERVAL)
+        assert tried == 20
         types[index] = new_type
         counts[index_of[tuple(types.tolist())]] += 1
     freq = counts / n_sweeps
@@ -136,7 +137,7 @@ def test_spectators_never_change_and_draws_depend_only_on_seed_and_step():
     b = ex.sweep(pos, box, typeid, table, step=4000)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
-    assert a[2] > 0
+    assert a[3] > 0 and a[2] == ex.attempts(int(np.count_nonzero(typeid > 0)))
     assert not np.any(typeid[a[0]] == 0) and not np.any(a[1] == 0)
     after = typeid.copy()
     after[a[0]] = a[1]

@@ -79,7 +79,7 @@ class ClassExchange:
 
     def sweep(
         self, position: np.ndarray, box_length: float, typeid: np.ndarray, table, step: int
-    ) -> tuple[np.ndarray, np.ndarray, int]:
+    ) -> tuple[np.ndarray, np.ndarray, int, int]:
         """Attempt the swaps of one sweep.
 
         Parameters
@@ -101,6 +101,8 @@ class ClassExchange:
             Particles whose type changed.
         new_type : numpy.ndarray, int
             Their new types.
+        attempted : int
+            Swap attempts (:meth:`attempts` of the exchangeable particles).
         accepted : int
             Accepted swaps.
         """
@@ -108,7 +110,7 @@ class ClassExchange:
         movable = np.flatnonzero(np.isin(typeid, self.types))
         n_try = self.attempts(len(movable))
         if len(movable) < 2 or n_try == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), 0
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), n_try, 0
         new = typeid.copy()
         energies = _ClassEnergies(position, box_length, new, table, self.types)
         rng = np.random.default_rng([self.seed, STREAM, int(step)])
@@ -123,7 +125,7 @@ class ClassExchange:
                 energies.apply_swap(i, j, new)
                 accepted += 1
         changed = np.flatnonzero(new != typeid)
-        return changed, new[changed], accepted
+        return changed, new[changed], n_try, accepted
 
 
 class _ClassEnergies:
