@@ -87,12 +87,13 @@ PAPER: dict[tuple, dict[str, Any]] = {
     ("toluene", 45.0, 0.1): {
         "outcome": "smaller cuboidal mesocrystals of the same morphology (ten-fold dilution)",
         "labels": ["crystalline", "layered"],
-        "time_days": None,
-        "time_note": "not given",
+        "time_days": 11.0,
+        "time_note": "light scattering (Tyndall) after 1 day, precipitation over the next "
+        "10 days (DLS series at ten-fold dilution)",
         "afm_rms_nm": None,
         "afm_height_um": None,
         "size_um": None,
-        "source": "Fig. 4D (FESEM, TEM)",
+        "source": "Fig. 4A-D (DLS, Tyndall effect, absorption; FESEM, TEM)",
     },
     ("dichloromethane", 25.0, 1.0): {
         "outcome": "random close-packed mesostructures of the original particles; rough surface",
