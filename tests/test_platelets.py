@@ -3,7 +3,8 @@
 Reference values are exact: the face-to-face contact of two platelets continuing the FCC
 stacking puts every facing particle pair at the contact distance a, where the nanoparticle
 pair potential w has its minimum w0, so the contact energy is (number of pairs) x w0 with
-4 (n-1)^2 pairs for an n x n x 2 platelet; the edge-to-face contact of :func:`contact_geometries`
+4 (n-1)^2 pairs for an n x n x 2 platelet ((2n-1)^2 when its two n x n faces meet, (2n-3)^2
+for its two (n-1) x (n-1) faces); the edge-to-face contact of :func:`contact_geometries`
 has 4 (n-1) + 2 pairs at contact.
 """
 
@@ -67,12 +68,19 @@ def test_face_to_face_energy_is_pairs_times_contact_energy(w_toluene):
     for n in (3, 4, 6, 12):
         counts = P.contact_pair_counts(n, 2, a)
         assert counts["face_to_face"] == 4 * (n - 1) ** 2
+        # the two other FCC continuations of a bilayer: its n x n faces, or its
+        # (n-1) x (n-1) faces, in contact
+        assert counts["outer_to_outer"] == (2 * n - 1) ** 2
+        assert counts["inner_to_inner"] == (2 * n - 3) ** 2
         assert counts["edge_to_face"] == 4 * (n - 1) + 2
         assert counts["edge_to_edge"] == n
         e = P.contact_energies(n, 2, P.PlateletSitePotential(w_toluene, 1.0))
         # every facing pair sits exactly at the minimum of w (no pair beyond contact reaches
         # into the well: the second shell is at sqrt(2) a, outside the cut-off)
-        assert e["face_to_face"] == pytest.approx(counts["face_to_face"] * w0, rel=1e-9)
+        for face in P.FACE_CONTACTS:
+            assert e[face] == pytest.approx(counts[face] * w0, rel=1e-9)
+        # the two n x n faces make the strongest contact
+        assert min(e, key=e.get) == "outer_to_outer"
 
 
 def test_edge_contacts_weaker_by_geometric_ratio(w_toluene):
@@ -250,3 +258,7 @@ def test_paper_platelets_preset(tmp_path):
     assert m01.site_potential.site_function().energy.tolist() == (
         m1.site_potential.site_function().energy.tolist()
     )
+    # the job document reports the strongest face contact: the two n x n faces
+    report = m1.pair_report()
+    assert report["face_contact_kT"] == report["outer_to_outer_kT"]
+    assert report["face_contact_kT"] < report["face_to_face_kT"] < report["edge_to_face_kT"]

@@ -327,6 +327,9 @@ def pair_energy(
 #: Identity orientation.
 IDENTITY = np.array([1.0, 0.0, 0.0, 0.0])
 
+#: The face-to-face contacts of :func:`contact_geometries`.
+FACE_CONTACTS = ("face_to_face", "outer_to_outer", "inner_to_inner")
+
 
 def contact_geometries(n_lateral: int, n_layers: int, spacing: float) -> dict:
     """Relative placements of two platelets in the three kinds of contact.
@@ -339,16 +342,29 @@ def contact_geometries(n_lateral: int, n_layers: int, spacing: float) -> dict:
       (normal along y) on the outer (n x n) face of the first, its bottom row in the grooves
       between the rows of that face (shifted by a/2 along the row) at the height of a
       close-packed layer above it;
-    * ``edge_to_edge``: side by side in one plane, the outer layers' edge rows in contact.
+    * ``edge_to_edge``: side by side in one plane, the outer layers' edge rows in contact;
+    * for an even number of layers, whose two faces differ (n x n and (n-1) x (n-1)
+      particles), the two other ways of continuing the FCC stacking: ``outer_to_outer``
+      (body i upside down, the two n x n faces in contact, (2n-1)^2 pairs at contact) and
+      ``inner_to_inner`` (body j upside down, the two (n-1) x (n-1) faces, (2n-3)^2 pairs).
+      ``face_to_face`` puts the (n-1) x (n-1) face on the n x n face (4 (n-1)^2 pairs).
     """
     pos, layer = fcc100_slab(n_lateral, n_layers, spacing)
     h = spacing / math.sqrt(2.0)
+    flip = rowan.from_axis_angle([1.0, 0.0, 0.0], math.pi)
     out = {
         "face_to_face": (stacking_vector(n_layers, spacing), IDENTITY, IDENTITY),
         "edge_to_edge": (np.array([n_lateral * spacing, 0.0, 0.0]), IDENTITY, IDENTITY),
     }
+    if n_layers % 2 == 0:
+        # Both faces' grids are centred, so the half-spacing shift puts the particles of the
+        # upper face into the hollows of the lower one (the next layer of the FCC stacking).
+        z_bottom, z_top = pos[layer == 0, 2].min(), pos[layer == n_layers - 1, 2].max()
+        half = 0.5 * spacing
+        out["outer_to_outer"] = (np.array([half, half, h - 2.0 * z_bottom]), flip, IDENTITY)
+        out["inner_to_inner"] = (np.array([half, half, h + 2.0 * z_top]), IDENTITY, flip)
     # Body i upside down so that its outer layer 0 (n x n) faces up.
-    q_i = rowan.from_axis_angle([1.0, 0.0, 0.0], math.pi)
+    q_i = flip
     top_i = rowan.rotate(q_i, pos[layer == 0])[:, 2].max()
     # Body j rotated by -90 degrees about x: its layer normal points along +y, its layer 0
     # becomes a vertical sheet whose lowest row lies along x.
@@ -505,7 +521,7 @@ def pair_report(model) -> dict:
     Returns
     -------
     dict
-        ``face_contact_kT`` (face to face, the strongest contact), ``edge_to_face_kT`` and
+        ``face_contact_kT`` (the strongest face-to-face contact), ``edge_to_face_kT`` and
         ``edge_to_edge_kT`` of the simulated platelets with their energy scale; the same at the
         nanoparticle level (:math:`\\kappa = 1`) for the simulated size and for the paper's
         50 nm platelets (``full_size_*``); the contact distance ``a`` and the platelet's
@@ -522,7 +538,7 @@ def pair_report(model) -> dict:
     full = contact_energies(n_full, n_layers, PlateletSitePotential(sp.nanoparticle, 1.0))
     shape = model.shapes[0]
     report = {
-        "face_contact_kT": scaled["face_to_face"] / kT,
+        "face_contact_kT": min(scaled[k] for k in FACE_CONTACTS if k in scaled) / kT,
         "contact_distance_nm": float(a),
         "nanoparticle_contact_kT": float(sp.nanoparticle.minimum[0] / kT),
         "energy_scale": float(sp.energy_scale),
