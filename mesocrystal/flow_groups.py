@@ -38,6 +38,8 @@ from flow.project import (
 )
 from flow.scheduling.base import JobStatus
 
+from mesocrystal import status_snapshot
+
 
 class _Lazy:
     """A value computed by ``func(*args)`` on first call, then kept (a job's command)."""
@@ -53,6 +55,29 @@ class _Lazy:
         if self._value is None:
             self._value = self._func(*self._args)
         return self._value
+
+
+_CONDITIONS = "operation conditions"
+
+
+def _pre_met(operation, jobs, memo) -> bool:
+    """Whether all preconditions of ``operation`` are met (asked once per snapshot)."""
+    key = (operation, "pre", get_aggregate_id(jobs))
+    met = memo.get(key)
+    if met is None:
+        pre = operation._preconditions
+        met = memo[key] = not pre or all(cond(jobs) for cond in pre)
+    return met
+
+
+def _post_unmet(operation, jobs, memo) -> bool:
+    """Whether a postcondition of ``operation`` is unmet, or it has none (asked once)."""
+    key = (operation, "post", get_aggregate_id(jobs))
+    unmet = memo.get(key)
+    if unmet is None:
+        post = operation._postconditions
+        unmet = memo[key] = not post or any(not cond(jobs) for cond in post)
+    return unmet
 
 
 class _LazyIdJobOperation(_JobOperation):
@@ -124,6 +149,30 @@ class MemoizedFlowGroup(FlowGroup):
             known = memo[key] = (group, set(self).isdisjoint(set(group)))
         return known[1]
 
+    def _complete(self, jobs) -> bool:
+        """Whether every operation has all its postconditions met (signac-flow's answer)."""
+        memo = status_snapshot.memo(_CONDITIONS)
+        if memo is None:
+            return super()._complete(jobs)
+        return all(
+            op._postconditions and not _post_unmet(op, jobs, memo)
+            for op in self.operations.values()
+        )
+
+    def _eligible(self, aggregate, ignore_conditions=IgnoreConditions.NONE) -> bool:
+        """Whether an operation is eligible (signac-flow's answer, conditions asked once)."""
+        memo = status_snapshot.memo(_CONDITIONS)
+        if memo is None or not isinstance(ignore_conditions, IgnoreConditions):
+            return super()._eligible(aggregate, ignore_conditions)
+        ignore_pre = ignore_conditions & IgnoreConditions.PRE
+        ignore_post = ignore_conditions & IgnoreConditions.POST
+        for op in self.operations.values():
+            if (ignore_pre or _pre_met(op, aggregate, memo)) and (
+                ignore_post or _post_unmet(op, aggregate, memo)
+            ):
+                return True
+        return False
+
     def _operation_directives(self, name, default_directives, env, jobs):
         """Evaluated directives of operation ``name`` for ``jobs``: (key, dict, user keys).
 
@@ -194,11 +243,12 @@ class MemoizedFlowGroup(FlowGroup):
         ignore_pre = bool(ignore_conditions_on_execution & IgnoreConditions.PRE)
         ignore_post = bool(ignore_conditions_on_execution & IgnoreConditions.POST)
         eligible, unmet_pre, met_post, keys = [], [], [], []
+        conditions = status_snapshot.memo(_CONDITIONS)
+        if conditions is None:
+            conditions = {}  # outside a snapshot: kept for this job operation only
         for name, operation in self.operations.items():
-            pre = operation._preconditions
-            post = operation._postconditions
-            pre_met = not pre or all(cond(jobs) for cond in pre)
-            post_unmet = not post or any(not cond(jobs) for cond in post)
+            pre_met = _pre_met(operation, jobs, conditions)
+            post_unmet = _post_unmet(operation, jobs, conditions)
             key, directives, user_keys = self._operation_directives(
                 name, default_directives, env, jobs
             )
