@@ -228,6 +228,21 @@ class MemoizedFlowGroup(FlowGroup):
         cmd = f"{head} exec {name} {get_aggregate_id(jobs)} {self.run_options}"
         return cmd.strip()
 
+    def _group_command(self, entrypoint, ignore_conditions, jobs):
+        """The command of the group, as signac-flow's ``_submit_cmd`` writes it."""
+        if any(callable(v) for v in entrypoint.values()):
+            return self._submit_cmd(entrypoint, ignore_conditions, jobs)
+        memo = self._memo()
+        head_key = ("group entrypoint", tuple(entrypoint.items()), type(jobs[0]._project))
+        head = memo.get(head_key)
+        if head is None:
+            head = memo[head_key] = self._determine_entrypoint(entrypoint, {}, jobs)
+        cmd = f"{head} run -o {self.name} -j {get_aggregate_id(jobs)}"
+        options = self.submit_options
+        if ignore_conditions != IgnoreConditions.NONE:
+            options += " --ignore-conditions=" + str(ignore_conditions)
+        return " ".join((cmd, options)).strip()
+
     def _create_submission_job_operation(
         self,
         entrypoint,
@@ -263,13 +278,17 @@ class MemoizedFlowGroup(FlowGroup):
                 continue
             cmd = _Lazy(self._operation_command, entrypoint, name, operation, directives, key, jobs)
             job_op = _LazyIdJobOperation(self, jobs, name, cmd, directives, set(user_keys))
-            prefix = env.get_prefix(job_op)
+            prefix = self._memo().get(("prefix", key)) if key is not None else None
+            if prefix is None:  # the environment's prefix follows the directives alone
+                prefix = env.get_prefix(job_op)
+                if key is not None:
+                    self._memo()[("prefix", key)] = prefix
             if prefix != "" or self.run_options != "":
                 job_op.directives["fork"] = True
                 job_op._cmd = f"{prefix} {job_op.cmd}"
             target.append(job_op)
         combined, user_keys = self._submission_directives(default_directives, env, jobs, keys)
-        cmd = _Lazy(self._submit_cmd, entrypoint, ignore_conditions_on_execution, jobs)
+        cmd = _Lazy(self._group_command, entrypoint, ignore_conditions_on_execution, jobs)
         return _SubmissionJobOperation(
             self._generate_id(jobs),
             self.name,
@@ -303,6 +322,16 @@ class MemoizedFlowProject(FlowProject):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         memoize_groups(self)
+
+    def _template_environment(self, environment=None):
+        """signac-flow's template environment, without a file check per script.
+
+        Jinja checks by default, each time a script is rendered, whether each template file
+        changed on disk; within one command they do not.
+        """
+        template_environment = super()._template_environment(environment)
+        template_environment.auto_reload = False
+        return template_environment
 
     def _eligible_for_submission(self, flow_group, jobs, scheduler_status, cached_status):
         """signac-flow's check, answered at once when no job of the project is queued."""

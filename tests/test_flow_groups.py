@@ -1,0 +1,196 @@
+"""The memoized groups of ``project.py`` build what signac-flow's own groups build.
+
+:class:`mesocrystal.flow_groups.MemoizedFlowGroup` overrides methods internal to signac-flow
+(0.29, pinned in ``constraints.txt``). Each test here compares its answers with those of
+signac-flow's :class:`flow.project.FlowGroup` on the same groups and a study with jobs at every
+stage, in a read-only command (a snapshot) and outside one; a signac-flow release that changes
+what these methods return makes them fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import itertools
+import os
+import shutil
+import sys
+
+import pytest
+from flow.project import FlowGroup, IgnoreConditions
+from test_status_cache import _study_in_every_state
+
+from mesocrystal import status_snapshot
+from mesocrystal.flow_groups import MemoizedFlowGroup
+from mesocrystal.scheduler import SlurmClusterEnvironment
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+FLAGS = (
+    IgnoreConditions.NONE,
+    IgnoreConditions.PRE,
+    IgnoreConditions.POST,
+    IgnoreConditions.ALL,
+)
+
+
+def _project_module():
+    """``project.py`` of the repository, imported once as a module."""
+    name = "mesocrystal_project_under_test"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, "project.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture
+def study(tmp_path, monkeypatch):
+    """The project of ``project.py`` on jobs at every stage, with GPUs and two MPI ranks.
+
+    HOOMD-blue and two ranks give ``assemble`` directives that its callables evaluate per job
+    (``np``, ``nranks``, ``ngpu``) and an MPI launcher prefix (``srun -n 2``).
+    """
+    project, jobs, _ = _study_in_every_state(tmp_path)
+    project.doc["engine"] = "hoomd"
+    project.doc["ranks"] = 2
+    shutil.copytree(os.path.join(REPO, "templates"), tmp_path / "templates")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    squeue = bin_dir / "squeue"
+    squeue.write_text("#!/bin/sh\nexit 0\n")  # an empty queue
+    squeue.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(status_snapshot, "_snapshot", None)
+    flow_project = _project_module().Project(
+        path=str(tmp_path), environment=SlurmClusterEnvironment
+    )
+    # A directive that differs between jobs: its value must never be shared between them.
+    plot = flow_project.groups["study"].operation_directives
+    plot["plot"] = {"np": _cores_by_seed, "ngpu": 0, "walltime": 0.5}
+    return flow_project, [(job,) for job in jobs]
+
+
+def _cores_by_seed(job) -> int:
+    return 1 + job.sp["seed"] % 3
+
+
+@contextlib.contextmanager
+def _signac_flows(group):
+    """Within the block, ``group`` is a plain signac-flow group."""
+    group.__class__ = FlowGroup
+    try:
+        yield group
+    finally:
+        group.__class__ = MemoizedFlowGroup
+
+
+def _job_operation(op) -> tuple:
+    return (op.id, op.name, op.cmd, dict(op.directives), set(op.directives._keys_set_by_user))
+
+
+def _submission(op) -> tuple:
+    return (
+        _job_operation(op),
+        [_job_operation(o) for o in op.eligible_operations],
+        [_job_operation(o) for o in op.operations_with_unmet_preconditions],
+        [_job_operation(o) for o in op.operations_with_met_postconditions],
+    )
+
+
+def _aggregates(flow_project, group):
+    return list(flow_project._group_to_aggregate_store[group].values())
+
+
+@pytest.mark.parametrize("snapshot", [False, True], ids=["run", "status"])
+def test_submission_operations_are_signac_flows(study, snapshot):
+    flow_project, _ = study
+    if snapshot:
+        status_snapshot.take_snapshot()
+    defaults = flow_project._get_default_directives()
+    entrypoint = flow_project._entrypoint
+    compared = set()
+    for group in flow_project.groups.values():
+        assert type(group) is MemoizedFlowGroup
+        for jobs, flag in itertools.product(_aggregates(flow_project, group), FLAGS):
+            ours = _submission(
+                group._create_submission_job_operation(entrypoint, defaults, jobs, flag)
+            )
+            with _signac_flows(group):
+                theirs = _submission(
+                    group._create_submission_job_operation(entrypoint, defaults, jobs, flag)
+                )
+            assert ours == theirs, (group.name, jobs, flag)
+            compared.add((group.name, tuple(len(lst) for lst in ours[1:])))
+    # The study put operations into every list, and the simulation got its launcher and GPUs.
+    study_lists = {sizes for name, sizes in compared if name == "study"}
+    assert all(any(sizes[i] for sizes in study_lists) for i in range(3)), study_lists
+    initialized = (flow_project.open_job(id=study[1][1][0].id),)  # assemble is eligible
+    assemble = group_operation(flow_project, "study", initialized, "assemble")
+    assert assemble.cmd.startswith("srun -n 2 ") and assemble.directives["ngpu"] == 2
+
+
+def group_operation(flow_project, group_name, jobs, name):
+    """Operation ``name`` of the submission of group ``group_name`` for ``jobs``."""
+    group = flow_project.groups[group_name]
+    op = group._create_submission_job_operation(
+        flow_project._entrypoint, flow_project._get_default_directives(), jobs
+    )
+    lists = (
+        op.eligible_operations,
+        op.operations_with_unmet_preconditions,
+        op.operations_with_met_postconditions,
+    )
+    return next(o for o in itertools.chain(*lists) if o.name == name)
+
+
+@pytest.mark.parametrize("snapshot", [False, True], ids=["run", "status"])
+def test_group_conditions_and_ids_are_signac_flows(study, snapshot):
+    flow_project, _ = study
+    if snapshot:
+        status_snapshot.take_snapshot()
+    answers = set()
+    groups = list(flow_project.groups.values())
+    for group in groups:
+        for jobs in _aggregates(flow_project, group):
+            ours = [group._complete(jobs)] + [group._eligible(jobs, flag) for flag in FLAGS]
+            ours += [group._generate_id(jobs)]
+            ours += [group._generate_id(jobs, n) for n in group.operations]
+            with _signac_flows(group):
+                theirs = [group._complete(jobs)] + [group._eligible(jobs, flag) for flag in FLAGS]
+                theirs += [group._generate_id(jobs)]
+                theirs += [group._generate_id(jobs, n) for n in group.operations]
+            assert ours[:5] == theirs[:5], (group.name, jobs)
+            assert ours[5:] == theirs[5:]
+            answers.add(tuple(ours[:3]))
+        for other in groups:
+            with _signac_flows(group):
+                disjoint = group.isdisjoint(other)
+            assert group.isdisjoint(other) is disjoint
+    # complete, eligible and not eligible all occur
+    assert {a[0] for a in answers} == {True, False}
+    assert {a[1] for a in answers} == {True, False}
+
+
+def test_submit_pretend_prints_signac_flows_scripts(study, capsys, monkeypatch):
+    flow_project, _ = study
+    directives = flow_project.groups["study"].operation_directives["plot"]
+    # Two submissions in a row: lift signac-flow's back-off between two queue queries.
+    monkeypatch.setattr(SlurmClusterEnvironment.scheduler_type, "_dos_timeout", 0)
+    status_snapshot.take_snapshot()  # as project.py's submit does
+    flow_project.submit(names=["study", "aggregates"], pretend=True)
+    ours = capsys.readouterr().out
+    plain = _project_module().Project(path=flow_project.path, environment=SlurmClusterEnvironment)
+    plain.groups["study"].operation_directives["plot"] = directives
+    for group in plain.groups.values():
+        group.__class__ = FlowGroup
+    status_snapshot.take_snapshot()
+    plain.submit(names=["study", "aggregates"], pretend=True)
+    theirs = capsys.readouterr().out
+    # Every job still in progress gets a script: the seven jobs but the finished one.
+    assert ours.count("#!/bin/bash") >= 6
+    assert "srun -n 2 " in ours and "#SBATCH --gpus=2" in ours
+    # Three cores for plot with seeds 2 and 5 over the two ranks of assemble: two per task.
+    assert "--cpus-per-task=1" in ours and "--cpus-per-task=2" in ours
+    assert ours == theirs
