@@ -17,10 +17,15 @@ jobs and seven operations in the ``study`` group, most of ``submit``'s time.
   hash that the script never shows) is computed only when asked for.
 
 The submission operation it returns is the one signac-flow builds: same id, commands,
-directives and lists, so the job scripts are the same (``tests/test_flow_groups.py`` compares
-them with signac-flow's own path). ``run`` and ``status`` go through signac-flow's own methods.
-The methods overridden here are internal to signac-flow; ``constraints.txt`` pins the version
-and the tests fail when a new one changes them.
+directives and lists, so the job scripts are the same. The scheduler ids of the groups (which
+``status`` and ``run`` ask for too) are signac-flow's strings, with the parts that do not depend
+on the job worked out once; everything else in ``run`` and ``status`` is signac-flow's own.
+:class:`MemoizedFlowProject` gives a project these groups and skips signac-flow's look for earlier
+submissions of overlapping groups when the scheduler lists no job of the project.
+
+The methods overridden here are internal to signac-flow: ``constraints.txt`` pins its version,
+and ``tests/test_flow_groups.py`` compares every answer with that of signac-flow's own groups,
+so a release that changes them fails there.
 """
 
 from __future__ import annotations
@@ -38,8 +43,6 @@ from flow.project import (
 )
 from flow.scheduling.base import JobStatus
 
-from mesocrystal import status_snapshot
-
 
 class _Lazy:
     """A value computed by ``func(*args)`` on first call, then kept (a job's command)."""
@@ -55,29 +58,6 @@ class _Lazy:
         if self._value is None:
             self._value = self._func(*self._args)
         return self._value
-
-
-_CONDITIONS = "operation conditions"
-
-
-def _pre_met(operation, jobs, memo) -> bool:
-    """Whether all preconditions of ``operation`` are met (asked once per snapshot)."""
-    key = (operation, "pre", get_aggregate_id(jobs))
-    met = memo.get(key)
-    if met is None:
-        pre = operation._preconditions
-        met = memo[key] = not pre or all(cond(jobs) for cond in pre)
-    return met
-
-
-def _post_unmet(operation, jobs, memo) -> bool:
-    """Whether a postcondition of ``operation`` is unmet, or it has none (asked once)."""
-    key = (operation, "post", get_aggregate_id(jobs))
-    unmet = memo.get(key)
-    if unmet is None:
-        post = operation._postconditions
-        unmet = memo[key] = not post or any(not cond(jobs) for cond in post)
-    return unmet
 
 
 class _LazyIdJobOperation(_JobOperation):
@@ -148,30 +128,6 @@ class MemoizedFlowGroup(FlowGroup):
         if known is None or known[0] is not group:
             known = memo[key] = (group, set(self).isdisjoint(set(group)))
         return known[1]
-
-    def _complete(self, jobs) -> bool:
-        """Whether every operation has all its postconditions met (signac-flow's answer)."""
-        memo = status_snapshot.memo(_CONDITIONS)
-        if memo is None:
-            return super()._complete(jobs)
-        return all(
-            op._postconditions and not _post_unmet(op, jobs, memo)
-            for op in self.operations.values()
-        )
-
-    def _eligible(self, aggregate, ignore_conditions=IgnoreConditions.NONE) -> bool:
-        """Whether an operation is eligible (signac-flow's answer, conditions asked once)."""
-        memo = status_snapshot.memo(_CONDITIONS)
-        if memo is None or not isinstance(ignore_conditions, IgnoreConditions):
-            return super()._eligible(aggregate, ignore_conditions)
-        ignore_pre = ignore_conditions & IgnoreConditions.PRE
-        ignore_post = ignore_conditions & IgnoreConditions.POST
-        for op in self.operations.values():
-            if (ignore_pre or _pre_met(op, aggregate, memo)) and (
-                ignore_post or _post_unmet(op, aggregate, memo)
-            ):
-                return True
-        return False
 
     def _operation_directives(self, name, default_directives, env, jobs):
         """Evaluated directives of operation ``name`` for ``jobs``: (key, dict, user keys).
@@ -258,12 +214,10 @@ class MemoizedFlowGroup(FlowGroup):
         ignore_pre = bool(ignore_conditions_on_execution & IgnoreConditions.PRE)
         ignore_post = bool(ignore_conditions_on_execution & IgnoreConditions.POST)
         eligible, unmet_pre, met_post, keys = [], [], [], []
-        conditions = status_snapshot.memo(_CONDITIONS)
-        if conditions is None:
-            conditions = {}  # outside a snapshot: kept for this job operation only
         for name, operation in self.operations.items():
-            pre_met = _pre_met(operation, jobs, conditions)
-            post_unmet = _post_unmet(operation, jobs, conditions)
+            pre, post = operation._preconditions, operation._postconditions
+            pre_met = not pre or all(cond(jobs) for cond in pre)  # as signac-flow asks them
+            post_unmet = not post or any(not cond(jobs) for cond in post)
             key, directives, user_keys = self._operation_directives(
                 name, default_directives, env, jobs
             )

@@ -121,18 +121,3 @@ def job_document(job) -> dict:
                 document = job.doc()  # signac reports what is wrong with the file
         documents[job_id] = document
     return document
-
-
-def memo(name: str) -> dict | None:
-    """A dictionary that lives as long as the snapshot, for values derived from conditions.
-
-    Returns None outside a snapshot, where nothing may be kept between two questions.
-
-    Parameters
-    ----------
-    name : str
-        What the dictionary holds (one dictionary per name).
-    """
-    if _snapshot is None:
-        return None
-    return _snapshot.setdefault(("memo", name), {})
