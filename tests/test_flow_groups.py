@@ -17,7 +17,9 @@ import shutil
 import sys
 
 import pytest
+from flow import FlowProject
 from flow.project import FlowGroup, IgnoreConditions
+from flow.scheduling.base import JobStatus
 from test_status_cache import _study_in_every_state
 
 from mesocrystal import status_snapshot
@@ -45,31 +47,38 @@ def _project_module():
     return sys.modules[name]
 
 
-@pytest.fixture
-def study(tmp_path, monkeypatch):
-    """The project of ``project.py`` on jobs at every stage, with GPUs and two MPI ranks.
+@pytest.fixture(scope="module")
+def study_dir(tmp_path_factory):
+    """Jobs at every stage, with GPUs and two MPI ranks, and an empty queue (``bin/squeue``).
 
     HOOMD-blue and two ranks give ``assemble`` directives that its callables evaluate per job
     (``np``, ``nranks``, ``ngpu``) and an MPI launcher prefix (``srun -n 2``).
     """
-    project, jobs, _ = _study_in_every_state(tmp_path)
+    root = tmp_path_factory.mktemp("study")
+    project, jobs, _ = _study_in_every_state(root)
     project.doc["engine"] = "hoomd"
     project.doc["ranks"] = 2
-    shutil.copytree(os.path.join(REPO, "templates"), tmp_path / "templates")
-    bin_dir = tmp_path / "bin"
+    shutil.copytree(os.path.join(REPO, "templates"), root / "templates")
+    bin_dir = root / "bin"
     bin_dir.mkdir()
     squeue = bin_dir / "squeue"
-    squeue.write_text("#!/bin/sh\nexit 0\n")  # an empty queue
+    squeue.write_text("#!/bin/sh\nexit 0\n")
     squeue.chmod(0o755)
+    return root, [job.id for job in jobs]
+
+
+@pytest.fixture
+def study(study_dir, monkeypatch):
+    """The project of ``project.py`` on :func:`study_dir`, outside a snapshot."""
+    root, job_ids = study_dir
+    bin_dir = root / "bin"
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setattr(status_snapshot, "_snapshot", None)
-    flow_project = _project_module().Project(
-        path=str(tmp_path), environment=SlurmClusterEnvironment
-    )
+    flow_project = _project_module().Project(path=str(root), environment=SlurmClusterEnvironment)
     # A directive that differs between jobs: its value must never be shared between them.
     plot = flow_project.groups["study"].operation_directives
     plot["plot"] = {"np": _cores_by_seed, "ngpu": 0, "walltime": 0.5}
-    return flow_project, [(job,) for job in jobs]
+    return flow_project, [(flow_project.open_job(id=job_id),) for job_id in job_ids]
 
 
 def _cores_by_seed(job) -> int:
@@ -126,7 +135,7 @@ def test_submission_operations_are_signac_flows(study, snapshot):
     # The study put operations into every list, and the simulation got its launcher and GPUs.
     study_lists = {sizes for name, sizes in compared if name == "study"}
     assert all(any(sizes[i] for sizes in study_lists) for i in range(3)), study_lists
-    initialized = (flow_project.open_job(id=study[1][1][0].id),)  # assemble is eligible
+    initialized = study[1][1]  # assemble is eligible
     assemble = group_operation(flow_project, "study", initialized, "assemble")
     assert assemble.cmd.startswith("srun -n 2 ") and assemble.directives["ngpu"] == 2
 
@@ -185,3 +194,18 @@ def test_submit_pretend_prints_signac_flows_scripts(study, capsys, monkeypatch):
     # Three cores for plot with seeds 2 and 5 over the two ranks of assemble: two per task.
     assert "--cpus-per-task=1" in ours and "--cpus-per-task=2" in ours
     assert ours == theirs
+
+
+def test_a_queued_group_blocks_the_groups_it_overlaps(study):
+    flow_project, aggregates = study
+    jobs = aggregates[1]
+    study_group, assemble = flow_project.groups["study"], flow_project.groups["assemble"]
+    queued = {study_group._generate_id(jobs): JobStatus.queued}
+    for group, cached in itertools.product((study_group, assemble), ({}, queued)):
+        ours = flow_project._eligible_for_submission(group, jobs, JobStatus.unknown, cached)
+        theirs = FlowProject._eligible_for_submission(
+            flow_project, group, jobs, JobStatus.unknown, cached
+        )
+        assert ours == theirs
+    assert flow_project._eligible_for_submission(assemble, jobs, JobStatus.unknown, {})
+    assert not flow_project._eligible_for_submission(assemble, jobs, JobStatus.unknown, queued)
