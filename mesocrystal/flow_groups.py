@@ -77,8 +77,9 @@ class _LazyIdJobOperation(_JobOperation):
 class MemoizedFlowGroup(FlowGroup):
     """A :class:`flow.FlowGroup` whose submission operations reuse evaluated directives.
 
-    Use :func:`memoize_groups` to give a project's groups this class. Only
-    ``_create_submission_job_operation`` (``submit``, ``script``) differs from signac-flow's
+    Use :func:`memoize_groups` to give a project's groups this class once their operations are
+    all added (it keeps what follows from them). ``_create_submission_job_operation``
+    (``submit``, ``script``), ``_generate_id`` and ``isdisjoint`` differ from signac-flow's
     group, and only in cost.
     """
 
