@@ -23,17 +23,18 @@ Two groups carry a study through a scheduler in one submission:
 ``submit`` submits these two groups unless operations are named with ``-o``.
 """
 
-from flow import FlowProject, aggregator
+from flow import aggregator
 
 # mesocrystal.scheduler also registers the compute environment of generic SLURM clusters.
 from mesocrystal import scheduler, workflow
+from mesocrystal.flow_groups import MemoizedFlowProject
 from mesocrystal.status_snapshot import snapshot
 from mesocrystal.visualize import jobs as visuals
 from mesocrystal.visualize import paper_report as report
 
 
-class Project(FlowProject):
-    """The nanocrystal self-assembly study."""
+class Project(MemoizedFlowProject):
+    """The nanocrystal self-assembly study (``status`` and ``submit`` as signac-flow's, faster)."""
 
 
 study = Project.make_group("study")

@@ -1,0 +1,211 @@
+"""The memoized groups of ``project.py`` build what signac-flow's own groups build.
+
+:class:`mesocrystal.flow_groups.MemoizedFlowGroup` overrides methods internal to signac-flow
+(0.29, pinned in ``constraints.txt``). Each test here compares its answers with those of
+signac-flow's :class:`flow.project.FlowGroup` on the same groups and a study with jobs at every
+stage, in a read-only command (a snapshot) and outside one; a signac-flow release that changes
+what these methods return makes them fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import itertools
+import os
+import shutil
+import sys
+
+import pytest
+from flow import FlowProject
+from flow.project import FlowGroup, IgnoreConditions
+from flow.scheduling.base import JobStatus
+from test_status_cache import _study_in_every_state
+
+from mesocrystal import status_snapshot
+from mesocrystal.flow_groups import MemoizedFlowGroup
+from mesocrystal.scheduler import SlurmClusterEnvironment
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+FLAGS = (
+    IgnoreConditions.NONE,
+    IgnoreConditions.PRE,
+    IgnoreConditions.POST,
+    IgnoreConditions.ALL,
+)
+
+
+def _project_module():
+    """``project.py`` of the repository, imported once as a module."""
+    name = "mesocrystal_project_under_test"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, "project.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def study_dir(tmp_path_factory):
+    """Jobs at every stage, with GPUs and two MPI ranks, and an empty queue (``bin/squeue``).
+
+    HOOMD-blue and two ranks give ``assemble`` directives that its callables evaluate per job
+    (``np``, ``nranks``, ``ngpu``) and an MPI launcher prefix (``srun -n 2``).
+    """
+    root = tmp_path_factory.mktemp("study")
+    project, jobs, _ = _study_in_every_state(root)
+    project.doc["engine"] = "hoomd"
+    project.doc["ranks"] = 2
+    shutil.copytree(os.path.join(REPO, "templates"), root / "templates")
+    bin_dir = root / "bin"
+    bin_dir.mkdir()
+    squeue = bin_dir / "squeue"
+    squeue.write_text("#!/bin/sh\nexit 0\n")
+    squeue.chmod(0o755)
+    return root, [job.id for job in jobs]
+
+
+@pytest.fixture
+def study(study_dir, monkeypatch):
+    """The project of ``project.py`` on :func:`study_dir`, outside a snapshot."""
+    root, job_ids = study_dir
+    bin_dir = root / "bin"
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(status_snapshot, "_snapshot", None)
+    flow_project = _project_module().Project(path=str(root), environment=SlurmClusterEnvironment)
+    # A directive that differs between jobs: its value must never be shared between them.
+    plot = flow_project.groups["study"].operation_directives
+    plot["plot"] = {"np": _cores_by_seed, "ngpu": 0, "walltime": 0.5}
+    return flow_project, [(flow_project.open_job(id=job_id),) for job_id in job_ids]
+
+
+def _cores_by_seed(job) -> int:
+    return 1 + job.sp["seed"] % 3
+
+
+@contextlib.contextmanager
+def _signac_flows(group):
+    """Within the block, ``group`` is a plain signac-flow group."""
+    group.__class__ = FlowGroup
+    try:
+        yield group
+    finally:
+        group.__class__ = MemoizedFlowGroup
+
+
+def _job_operation(op) -> tuple:
+    return (op.id, op.name, op.cmd, dict(op.directives), set(op.directives._keys_set_by_user))
+
+
+def _submission(op) -> tuple:
+    return (
+        _job_operation(op),
+        [_job_operation(o) for o in op.eligible_operations],
+        [_job_operation(o) for o in op.operations_with_unmet_preconditions],
+        [_job_operation(o) for o in op.operations_with_met_postconditions],
+    )
+
+
+def _aggregates(flow_project, group):
+    return list(flow_project._group_to_aggregate_store[group].values())
+
+
+@pytest.mark.parametrize("snapshot", [False, True], ids=["run", "status"])
+def test_submission_operations_are_signac_flows(study, snapshot):
+    flow_project, _ = study
+    if snapshot:
+        status_snapshot.take_snapshot()
+    defaults = flow_project._get_default_directives()
+    entrypoint = flow_project._entrypoint
+    compared = set()
+    for group in flow_project.groups.values():
+        assert type(group) is MemoizedFlowGroup
+        for jobs, flag in itertools.product(_aggregates(flow_project, group), FLAGS):
+            ours = _submission(
+                group._create_submission_job_operation(entrypoint, defaults, jobs, flag)
+            )
+            with _signac_flows(group):
+                theirs = _submission(
+                    group._create_submission_job_operation(entrypoint, defaults, jobs, flag)
+                )
+            assert ours == theirs, (group.name, jobs, flag)
+            compared.add((group.name, tuple(len(lst) for lst in ours[1:])))
+    # The study put operations into every list, and the simulation got its launcher and GPUs.
+    study_lists = {sizes for name, sizes in compared if name == "study"}
+    assert all(any(sizes[i] for sizes in study_lists) for i in range(3)), study_lists
+    initialized = study[1][1]  # assemble is eligible
+    assemble = group_operation(flow_project, "study", initialized, "assemble")
+    assert assemble.cmd.startswith("srun -n 2 ") and assemble.directives["ngpu"] == 2
+
+
+def group_operation(flow_project, group_name, jobs, name):
+    """Operation ``name`` of the submission of group ``group_name`` for ``jobs``."""
+    group = flow_project.groups[group_name]
+    op = group._create_submission_job_operation(
+        flow_project._entrypoint, flow_project._get_default_directives(), jobs
+    )
+    lists = (
+        op.eligible_operations,
+        op.operations_with_unmet_preconditions,
+        op.operations_with_met_postconditions,
+    )
+    return next(o for o in itertools.chain(*lists) if o.name == name)
+
+
+def test_scheduler_ids_and_overlaps_are_signac_flows(study):
+    flow_project, _ = study
+    groups = list(flow_project.groups.values())
+    ids = set()
+    for group in groups:
+        for jobs in _aggregates(flow_project, group):
+            names = [None, *group.operations]
+            ours = [group._generate_id(jobs, name) for name in names]
+            with _signac_flows(group):
+                theirs = [group._generate_id(jobs, name) for name in names]
+            assert ours == theirs
+            ids.update(ours)
+        for other in groups:
+            with _signac_flows(group):
+                disjoint = group.isdisjoint(other)
+            assert group.isdisjoint(other) is disjoint
+    assert len(ids) > len(groups)  # one id per group, operation and job
+
+
+def test_submit_pretend_prints_signac_flows_scripts(study, capsys, monkeypatch):
+    flow_project, _ = study
+    directives = flow_project.groups["study"].operation_directives["plot"]
+    # Two submissions in a row: lift signac-flow's back-off between two queue queries.
+    monkeypatch.setattr(SlurmClusterEnvironment.scheduler_type, "_dos_timeout", 0)
+    status_snapshot.take_snapshot()  # as project.py's submit does
+    flow_project.submit(names=["study", "aggregates"], pretend=True)
+    ours = capsys.readouterr().out
+    plain = _project_module().Project(path=flow_project.path, environment=SlurmClusterEnvironment)
+    plain.groups["study"].operation_directives["plot"] = directives
+    for group in plain.groups.values():
+        group.__class__ = FlowGroup
+    status_snapshot.take_snapshot()
+    plain.submit(names=["study", "aggregates"], pretend=True)
+    theirs = capsys.readouterr().out
+    # Every job still in progress gets a script: the seven jobs but the finished one.
+    assert ours.count("#!/bin/bash") >= 6
+    assert "srun -n 2 " in ours and "#SBATCH --gpus=2" in ours
+    # Three cores for plot with seeds 2 and 5 over the two ranks of assemble: two per task.
+    assert "--cpus-per-task=1" in ours and "--cpus-per-task=2" in ours
+    assert ours == theirs
+
+
+def test_a_queued_group_blocks_the_groups_it_overlaps(study):
+    flow_project, aggregates = study
+    jobs = aggregates[1]
+    study_group, assemble = flow_project.groups["study"], flow_project.groups["assemble"]
+    queued = {study_group._generate_id(jobs): JobStatus.queued}
+    for group, cached in itertools.product((study_group, assemble), ({}, queued)):
+        ours = flow_project._eligible_for_submission(group, jobs, JobStatus.unknown, cached)
+        theirs = FlowProject._eligible_for_submission(
+            flow_project, group, jobs, JobStatus.unknown, cached
+        )
+        assert ours == theirs
+    assert flow_project._eligible_for_submission(assemble, jobs, JobStatus.unknown, {})
+    assert not flow_project._eligible_for_submission(assemble, jobs, JobStatus.unknown, queued)
