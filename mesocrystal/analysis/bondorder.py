@@ -64,7 +64,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from .aggregation import ContactNetwork
+from .aggregation import ContactNetwork, bond_graph
+from .aggregation import map_blocks as _map_blocks
 from .io import BodySystem
 
 #: Normalised q6 dot-product threshold of a solid-like bond (ten Wolde 1996; Filion 2010).
@@ -224,23 +225,28 @@ def _bond_harmonics_nonnegative(
     """``(N, l + 1)`` complex :math:`q_{lm}` for :math:`m \\ge 0` (see :func:`bond_harmonics`)."""
     if ell % 2:
         raise ValueError(f"ell must be even (got {ell}): odd harmonics change sign with the bond")
-    # sum over the bonds of each body: a sparse product with the (N, M) incidence matrix, one
-    # block of bonds at a time (blocks that stay in cache: the same sums, a third of the time)
+    # sum over the bonds of each body, one block of bonds at a time (blocks that stay in cache:
+    # the same sums, a third of the time), blocks on several threads
     m_bonds = len(i)
-    sums = np.zeros((n, 2 * (ell + 1)))
-    for start in range(0, m_bonds, _BOND_BLOCK):
-        block = slice(start, start + _BOND_BLOCK)
+    width = 2 * (ell + 1)
+
+    def block_sums(block: slice) -> tuple[int, np.ndarray]:
         vec = np.asarray(vectors[block], dtype=np.float64)
         y = _harmonics_m_nonnegative(ell, vec / np.linalg.norm(vec, axis=1)[:, None])
-        m_block = len(y)
+        # product with the incidence matrix of the block, restricted to the rows (bodies) that
+        # the block touches: the bonds of spatially sorted bodies touch a narrow range of rows
+        rows = np.concatenate([i[block], j[block]])
+        lo = int(rows.min())
+        rows -= lo
         incidence = sparse.csr_matrix(
-            (
-                np.ones(2 * m_block),
-                (np.concatenate([i[block], j[block]]), np.tile(np.arange(m_block), 2)),
-            ),
-            shape=(n, m_block),
+            (np.ones(len(rows)), (rows, np.tile(np.arange(len(y)), 2))),
+            shape=(int(rows.max()) + 1, len(y)),
         )
-        sums += incidence @ y.view(np.float64)
+        return lo, incidence @ y.view(np.float64)
+
+    sums = np.zeros((n, width))
+    for lo, part in _map_blocks(block_sums, m_bonds, _BOND_BLOCK):
+        sums[lo : lo + len(part)] += part
     counts = np.bincount(i, minlength=n) + np.bincount(j, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return sums.view(np.complex128) / counts[:, None]
@@ -458,7 +464,7 @@ def bond_order(
         # connected components of the bonds among solid-like bodies (only the largest size is
         # needed: scipy's graph search avoids building a freud neighbour list for it)
         both = solid[bi] & solid[bj]
-        graph = sparse.csr_matrix((np.ones(np.count_nonzero(both)), (bi[both], bj[both])), (n, n))
+        graph = bond_graph(bi[both], bj[both], n)
         _, component = csgraph.connected_components(graph, directed=False)
         largest = int(np.bincount(component[solid]).max())
     return BondOrder(
