@@ -897,6 +897,9 @@ class Aggregation:
     contact_cluster_sizes : numpy.ndarray
         ``(C,)`` sizes of all connected components of the contact network (monomers included),
         decreasing: the cluster size distribution.
+    contact_cluster : numpy.ndarray or None
+        ``(N,)`` connected component of each body in the contact network
+        (:func:`connected_clusters`); None when not computed.
     """
 
     coordination: np.ndarray
@@ -904,6 +907,7 @@ class Aggregation:
     aggregate_id: np.ndarray
     aggregate_sizes: np.ndarray
     contact_cluster_sizes: np.ndarray
+    contact_cluster: np.ndarray | None = None
 
     @property
     def aggregated(self) -> np.ndarray:
@@ -1045,4 +1049,5 @@ def find_aggregates(
         aggregate_id=agg,
         aggregate_sizes=sizes[order],
         contact_cluster_sizes=contact_sizes,
+        contact_cluster=everything,
     )

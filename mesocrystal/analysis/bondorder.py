@@ -158,6 +158,7 @@ def _harmonics_m_nonnegative(ell: int, unit: np.ndarray) -> np.ndarray:
     """``(M, l + 1)`` complex :math:`Y_{lm}` for :math:`m = 0 \\dots l`."""
     x, y, z = (np.asarray(unit[:, k], dtype=np.float64) for k in range(3))
     out = np.empty((len(z), ell + 1), dtype=np.complex128)
+    parts = out.view(np.float64)
     sin_phase = np.ones(len(z), dtype=np.complex128)  # (x + i y)^m
     w = x + 1j * y
     for m in range(ell + 1):
@@ -175,7 +176,9 @@ def _harmonics_m_nonnegative(ell: int, unit: np.ndarray) -> np.ndarray:
                 a = math.sqrt((4 * deg * deg - 1) / (deg * deg - m * m))
                 b = math.sqrt(((deg - 1) ** 2 - m * m) / (4 * (deg - 1) ** 2 - 1))
                 p_prev, p = p, a * (z * p - b * p_prev)
-        np.multiply(p, sin_phase, out=out[:, m])
+        # real times complex, part by part (no complex copy of p)
+        np.multiply(p, sin_phase.real, out=parts[:, 2 * m])
+        np.multiply(p, sin_phase.imag, out=parts[:, 2 * m + 1])
         if m < ell:
             sin_phase *= w
     return out
@@ -377,10 +380,12 @@ def _solid_bond_counts_nonnegative(
     # Re(a . conj(b)) of complex vectors = dot product of their (re, im) components; single
     # precision like freud's own q_lm
     parts = np.ascontiguousarray(unit).view(np.float32)
-    product = np.empty(len(a), dtype=np.float32)
-    for start in range(0, len(a), _BOND_BLOCK):
-        block = slice(start, start + _BOND_BLOCK)
-        product[block] = np.einsum("ij,ij->i", parts[a[block]], parts[b[block]])
+
+    def block_products(block: slice) -> np.ndarray:
+        return np.einsum("ij,ij->i", parts[a[block]], parts[b[block]])
+
+    products = _map_blocks(block_products, len(a), _BOND_BLOCK)
+    product = np.concatenate(products) if products else np.zeros(0, dtype=np.float32)
     solid = product > threshold
     counts = np.bincount(a[solid], minlength=n) + np.bincount(b[solid], minlength=n)
     return counts.astype(np.int64)
@@ -391,6 +396,7 @@ def bond_order(
     network: ContactNetwork,
     mask: np.ndarray,
     q4_mask: np.ndarray | None = None,
+    contact_clusters: np.ndarray | None = None,
 ) -> BondOrder:
     """Steinhardt, Lechner-Dellago and ten Wolde order on the bonds among ``mask`` bodies.
 
@@ -406,6 +412,11 @@ def bond_order(
         ``(N,)`` booleans: compute :math:`q_4`, :math:`\\bar q_4` and the l = 8 solid-like bonds
         on the bonds among these bodies only (the analysis window of a large system, see
         :data:`analysis.descriptors.WINDOW_BODIES`); l = 6 and the averaged test cover all bodies.
+    contact_clusters : numpy.ndarray, optional
+        ``(N,)`` connected components of all bonds of ``network``
+        (:attr:`analysis.aggregation.Aggregation.contact_cluster`). When every bond of the
+        network joins two solid-like bodies (a crystal), the clusters of solid-like bodies are
+        these, and the graph search is not repeated.
 
     Returns
     -------
@@ -414,8 +425,9 @@ def bond_order(
     """
     n = system.n
     keep = mask[network.i] & mask[network.j]
-    bi = network.i[keep].astype(np.int64)
-    bj = network.j[keep].astype(np.int64)
+    every_bond = bool(np.all(keep))
+    bi = (network.i if every_bond else network.i[keep]).astype(np.int64)
+    bj = (network.j if every_bond else network.j[keep]).astype(np.int64)
     if len(bi) == 0:
         nan = np.full(n, np.nan)
         return BondOrder(nan, nan, nan, nan, nan, np.zeros((n, 3), np.int64), mask & False, 0)
@@ -464,8 +476,11 @@ def bond_order(
         # connected components of the bonds among solid-like bodies (only the largest size is
         # needed: scipy's graph search avoids building a freud neighbour list for it)
         both = solid[bi] & solid[bj]
-        graph = bond_graph(bi[both], bj[both], n)
-        _, component = csgraph.connected_components(graph, directed=False)
+        if contact_clusters is not None and every_bond and bool(np.all(both)):
+            component = contact_clusters
+        else:
+            graph = bond_graph(bi[both], bj[both], n)
+            _, component = csgraph.connected_components(graph, directed=False)
         largest = int(np.bincount(component[solid]).max())
     return BondOrder(
         q4=q4,

@@ -457,7 +457,9 @@ def compute_descriptors(
     aggregated = agg.aggregated
     n_agg = int(np.count_nonzero(aggregated))
     window = _window(system, agg) if n_agg > WINDOW_BODIES else None
-    bo = bondorder.bond_order(system, network, aggregated, q4_mask=window)
+    bo = bondorder.bond_order(
+        system, network, aggregated, q4_mask=window, contact_clusters=agg.contact_cluster
+    )
     lap("bond_order")
     nem = orientation.nematic_order(system, aggregated if np.any(aggregated) else ~aggregated)
     nem_largest = orientation.nematic_order(system, agg.largest)
