@@ -955,7 +955,15 @@ def bond_graph(i: np.ndarray, j: np.ndarray, n: int) -> sparse.csr_matrix:
     )
 
 
-def connected_clusters(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+def graph_components(graph: sparse.csr_matrix, symmetric: bool) -> tuple[int, np.ndarray]:
+    """Connected components of ``graph`` (:func:`scipy.sparse.csgraph.connected_components`);
+    for a symmetric graph the strongly connected ones, which are the same components."""
+    if symmetric:
+        return csgraph.connected_components(graph, directed=True, connection="strong")
+    return csgraph.connected_components(graph, directed=False)
+
+
+def connected_clusters(i: np.ndarray, j: np.ndarray, n: int, symmetric: bool = False) -> np.ndarray:
     """Cluster index of every body: connected components of the bonds ``(i, j)``.
 
     Numbered as :class:`freud.cluster.Cluster` numbers them (by decreasing size, clusters of
@@ -970,13 +978,18 @@ def connected_clusters(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
         ``(M,)`` bonds (one or both directions).
     n : int
         Number of bodies.
+    symmetric : bool
+        Whether every bond is given in both directions (a :class:`ContactNetwork` and subsets
+        of it selected by body). The components are then the strongly connected components of
+        the directed graph, found without the transposed copy of the graph that an undirected
+        search builds (a third of the time).
 
     Returns
     -------
     numpy.ndarray
         ``(N,)`` int64 cluster indices, 0 for the largest cluster.
     """
-    n_comp, component = csgraph.connected_components(bond_graph(i, j, n), directed=False)
+    n_comp, component = graph_components(bond_graph(i, j, n), symmetric)
     sizes = np.bincount(component, minlength=n_comp)
     first = np.full(n_comp, n, dtype=np.int64)
     np.minimum.at(first, component, np.arange(n))
@@ -1013,7 +1026,7 @@ def find_aggregates(
     z = network.coordination
     condensed = z >= core_coordination
 
-    everything = connected_clusters(network.i, network.j, system.n)
+    everything = connected_clusters(network.i, network.j, system.n, symmetric=True)
     contact_sizes = np.sort(np.bincount(everything))[::-1]
 
     if np.all(condensed[network.i]):
@@ -1021,7 +1034,9 @@ def find_aggregates(
         core_cluster = everything
     else:
         core_bond = condensed[network.i] & condensed[network.j]
-        core_cluster = connected_clusters(network.i[core_bond], network.j[core_bond], system.n)
+        core_cluster = connected_clusters(
+            network.i[core_bond], network.j[core_bond], system.n, symmetric=True
+        )
     n_clusters = int(core_cluster.max()) + 1
     core_counts = np.bincount(core_cluster[condensed], minlength=n_clusters)
     big = np.flatnonzero(core_counts >= min_cores)

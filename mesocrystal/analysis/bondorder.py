@@ -62,9 +62,8 @@ import math
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse import csgraph
 
-from .aggregation import ContactNetwork, bond_graph
+from .aggregation import ContactNetwork, bond_graph, graph_components
 from .aggregation import map_blocks as _map_blocks
 from .io import BodySystem
 
@@ -479,8 +478,8 @@ def bond_order(
         if contact_clusters is not None and every_bond and bool(np.all(both)):
             component = contact_clusters
         else:
-            graph = bond_graph(bi[both], bj[both], n)
-            _, component = csgraph.connected_components(graph, directed=False)
+            # the bonds of both directions among solid-like bodies: a symmetric graph
+            _, component = graph_components(bond_graph(bi[both], bj[both], n), symmetric=True)
         largest = int(np.bincount(component[solid]).max())
     return BondOrder(
         q4=q4,
