@@ -418,6 +418,57 @@ def test_cuboid_contacts_equal_the_full_separating_axis_test(rounding, shell):
     assert 500 < len(expected) < len(i)
 
 
+@pytest.mark.parametrize("rounding", [0.0, 0.3])
+def test_cuboid_contacts_at_the_tolerance_equal_the_full_separating_axis_test(rounding):
+    """Pairs of randomly oriented platelets placed so that their full separating-axis gap is the
+    contact tolerance to within 10^-12 to 10^-3 nm, on either side: the contacts (and their
+    gaps) are those of the full test, pair for pair. The axis-by-axis test of the undecided pairs
+    must drop a pair only when one axis alone separates it, and give the others the full gap."""
+    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T), rounding)
+    rng = np.random.default_rng(21)
+    n_pairs, spacing = 1000, 30.0
+    side = 11 * spacing
+    box = freud.box.Box.cube(side)
+    grid = np.stack(np.meshgrid(*[np.arange(10)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    first = (grid[:n_pairs] - 4.5) * spacing
+    quat = refs.random_quaternions(2 * n_pairs, rng)
+    direction = rng.normal(size=(n_pairs, 3))
+    direction /= np.linalg.norm(direction, axis=1)[:, None]
+    dv = plate.volume_diameter
+    tol = aggregation.CONTACT_GAP * dv
+    offsets = np.array([1e-12, 1e-9, 1e-6, 1e-3])
+    target = tol + rng.choice(offsets, n_pairs) * rng.choice([-1.0, 1.0], n_pairs)
+    # the separating-axis gap grows monotonically with the distance along a fixed direction:
+    # bisect for the distance at which it equals the target
+    pairs = system_from_arrays(box, np.vstack([first, first]), orientations=quat, shape=plate)
+    i, j = np.arange(n_pairs), np.arange(n_pairs, 2 * n_pairs)
+    lo = np.zeros(n_pairs)
+    hi = np.full(n_pairs, plate.circumsphere_diameter + 2 * tol)
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        gap = pair_gaps(pairs, i, j, direction * mid[:, None])
+        below = gap < target
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    pos = np.vstack([first, first + direction * hi[:, None]])
+    # double-precision positions (freud's wrap rounds them to single precision)
+    system = dataclasses.replace(pairs, positions=pos)
+    vec = pos[n_pairs:] - pos[:n_pairs]
+    full = pair_gaps(system, i, j, vec)
+    assert np.all(np.abs(full - target) < 1e-9)
+    touching = full < tol
+    assert 0.3 * n_pairs < np.count_nonzero(touching) < 0.7 * n_pairs
+    net = contact_network(system)
+    half = net.i < net.j
+    assert set(zip(net.i[half].tolist(), net.j[half].tolist(), strict=True)) == set(
+        zip(i[touching].tolist(), j[touching].tolist(), strict=True)
+    )
+    gaps = dict(zip(net.i[half].tolist(), net.gaps[half].tolist(), strict=True))
+    for k in np.flatnonzero(touching):
+        # full test where the bounds leave a pair undecided, an upper bound below tol where not
+        assert gaps[int(k)] >= full[k] - 1e-12 and gaps[int(k)] < tol
+
+
 def test_cuboid_centre_line_bounds_bracket_the_full_test():
     """Two cuboid types (one rounded), scaled bodies, random orientations: the lower bound is
     the centre-line gap, the upper bound is never below the separating-axis gap, and the contacts
