@@ -523,14 +523,14 @@ def candidate_pairs(
         ``(M,)`` lengths of ``vectors`` (nm).
     """
     search = _PairSearch(box, positions, r_max)
+    i, j = search.block_pairs(slice(None))
     if search.vectors is None:
-        vectors = np.empty((len(search.i), 3))
-        for start in range(0, len(search.i), _BLOCK):
+        vectors = np.empty((len(i), 3))
+        for start in range(0, len(i), _BLOCK):
             block = slice(start, start + _BLOCK)
-            vectors[block] = search.block_vectors(block)
+            vectors[block] = search.block_vectors(block, i[block], j[block])
     else:
         vectors = search.vectors
-    i, j = search.i, search.j
     distances = np.sqrt(np.einsum("ma,ma->m", vectors, vectors))
     keep = distances < r_max
     if bool(np.all(keep)):  # no copies of 10^6 pairs when the search kept nothing further out
@@ -561,31 +561,58 @@ class _PairSearch:
             shifted = np.mod(pos + 0.5 * side, side)
             shifted = np.where(shifted >= side, shifted - side, shifted)
             pairs = cKDTree(shifted, boxsize=side).query_pairs(r_max, output_type="ndarray")
-            # query_pairs gives i < j in no particular order
-            self.i, self.j = np.divmod(np.sort(pairs[:, 0].astype(np.int64) * n + pairs[:, 1]), n)
+            # query_pairs gives i < j in no particular order: sort the codes i * N + j in place
+            keys = pairs[:, 0].astype(np.int64)
+            keys *= n
+            keys += pairs[:, 1]
+            del pairs
+            keys.sort()
+            self._keys, self._n = keys, n
             self._side = side
             self._columns = [np.ascontiguousarray(pos[:, a]) for a in range(3)]
         else:
             aq = freud.locality.AABBQuery(box, positions)
             nl = aq.query(positions, {"r_max": r_max, "exclude_ii": True}).toNeighborList()
             half = nl.query_point_indices < nl.point_indices
-            self.i = nl.query_point_indices[half].astype(np.int64)
-            self.j = nl.point_indices[half].astype(np.int64)
+            self._keys = None
+            self._i = nl.query_point_indices[half].astype(np.int64)
+            self._j = nl.point_indices[half].astype(np.int64)
             # minimum image in double precision (freud's Box.wrap returns single precision);
             # einsum, not a BLAS call, for the 3 x 3 products
             matrix = np.asarray(box.to_matrix(), dtype=np.float64)
-            frac = np.einsum("ab,mb->ma", np.linalg.inv(matrix), pos[self.j] - pos[self.i])
+            frac = np.einsum("ab,mb->ma", np.linalg.inv(matrix), pos[self._j] - pos[self._i])
             frac -= np.round(frac)
             self.vectors = np.einsum("ab,mb->ma", matrix, frac)
 
-    def block_vectors(self, block: slice) -> np.ndarray:
-        """``(M, 3)`` minimum-image vectors of the pairs in ``block``."""
+    def __len__(self) -> int:
+        return len(self._i) if self._keys is None else len(self._keys)
+
+    def block_pairs(self, block: slice) -> tuple[np.ndarray, np.ndarray]:
+        """``(M,)`` int64 indices ``i`` and ``j`` of the pairs in ``block``."""
+        if self._keys is None:
+            return self._i[block], self._j[block]
+        return np.divmod(self._keys[block], self._n)
+
+    @property
+    def i(self) -> np.ndarray:
+        """``(M,)`` first body of every pair."""
+        return self.block_pairs(slice(None))[0]
+
+    @property
+    def j(self) -> np.ndarray:
+        """``(M,)`` second body of every pair."""
+        return self.block_pairs(slice(None))[1]
+
+    def block_vectors(self, block: slice, bi=None, bj=None) -> np.ndarray:
+        """``(M, 3)`` minimum-image vectors of the pairs in ``block`` (whose indices
+        ``bi``, ``bj`` may be given)."""
         if self.vectors is not None:
             return self.vectors[block]
         # minimum image one axis at a time: with r_max below half the box, a difference of
         # wrapped positions needs at most one box length added or taken away (the same vectors
         # as d - L round(d / L), at a quarter of the cost for 10^6 pairs)
-        bi, bj = self.i[block], self.j[block]
+        if bi is None:
+            bi, bj = self.block_pairs(block)
         vectors = np.empty((len(bi), 3))
         for a in range(3):
             d = self._columns[a][bj] - self._columns[a][bi]
@@ -700,7 +727,14 @@ class _StoredPairs:
     j: np.ndarray
     vectors: np.ndarray
 
-    def block_vectors(self, block: slice) -> np.ndarray:
+    def __len__(self) -> int:
+        return len(self.i)
+
+    def block_pairs(self, block: slice) -> tuple[np.ndarray, np.ndarray]:
+        """``(M,)`` indices ``i`` and ``j`` of the pairs in ``block``."""
+        return self.i[block], self.j[block]
+
+    def block_vectors(self, block: slice, bi=None, bj=None) -> np.ndarray:
         """``(M, 3)`` vectors of the pairs in ``block``."""
         return self.vectors[block]
 
@@ -794,8 +828,8 @@ def contact_network(
         geom.columns()  # built once, before the threads share it
 
     def block_contacts(block: slice):
-        bi, bj = pairs.i[block], pairs.j[block]
-        vec = pairs.block_vectors(block)
+        bi, bj = pairs.block_pairs(block)
+        vec = pairs.block_vectors(block, bi, bj)
         dist = np.sqrt(np.einsum("ma,ma->m", vec, vec))
         keep = dist < r_max
         if not bool(np.all(keep)):
@@ -837,7 +871,7 @@ def contact_network(
         touching = np.flatnonzero(touching)
         return bi[touching], bj[touching], vec[touching], gaps[touching]
 
-    parts = map_blocks(block_contacts, len(pairs.i), _BLOCK)
+    parts = map_blocks(block_contacts, len(pairs), _BLOCK)
     for part in parts:
         if len(part) == 2:
             raise FrameError(f"bodies {part[0]} and {part[1]} sit at the same position")
