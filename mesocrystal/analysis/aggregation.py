@@ -872,6 +872,7 @@ def contact_network(
         return bi[touching], bj[touching], vec[touching], gaps[touching]
 
     parts = map_blocks(block_contacts, len(pairs), _BLOCK)
+    pairs = None  # the candidates are no longer needed: free them before the network is built
     for part in parts:
         if len(part) == 2:
             raise FrameError(f"bodies {part[0]} and {part[1]} sit at the same position")
@@ -880,19 +881,21 @@ def contact_network(
     else:
         i = j = np.zeros(0, dtype=np.int64)
         vec, gaps = np.zeros((0, 3)), np.zeros(0)
+    del parts
     if spheres:
         # both directions, sorted by (i, j): the pairs (j, i) with j > i of a body come first
-        return _both_directions(j, i, -vec, gaps, system.n)
+        return _both_directions(j, i, vec, gaps, system.n, negate=True)
     return _both_directions(i, j, vec, gaps, system.n)
 
 
-def _both_directions(i, j, vec, gaps, n) -> ContactNetwork:
+def _both_directions(i, j, vec, gaps, n, negate: bool = False) -> ContactNetwork:
     """Contact network holding the bonds ``(i, j)`` with vectors ``vec`` and the reversed bonds
     ``(j, i)`` with ``-vec``, stably sorted by the first body.
 
     The order is that of a stable sort of ``concatenate([i, j])``; the vectors are gathered block
     by block from ``vec`` (no array of all vectors in both directions is formed before the
-    sort).
+    sort). With ``negate`` the bonds ``(i, j)`` get ``-vec`` and the reversed bonds ``vec``
+    (the same values as passing ``-vec``, without its copy).
     """
     m = len(i)
     first = np.concatenate([i, j]).astype(np.uint32)
@@ -908,7 +911,8 @@ def _both_directions(i, j, vec, gaps, n) -> ContactNetwork:
         src = np.where(reverse, src - m, src)
         second[block] = np.where(reverse, i32[src], j32[src])
         # x * 1.0 is x and x * -1.0 is -x exactly: the reversed vectors, without a masked copy
-        np.multiply(vec[src], np.where(reverse, -1.0, 1.0)[:, None], out=vectors[block])
+        sign = np.where(reverse, 1.0, -1.0) if negate else np.where(reverse, -1.0, 1.0)
+        np.multiply(vec[src], sign[:, None], out=vectors[block])
         both_gaps[block] = gaps[src]
     return ContactNetwork(i=first[order], j=second, vectors=vectors, gaps=both_gaps, n=n)
 

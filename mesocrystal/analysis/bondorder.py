@@ -329,7 +329,12 @@ def _lechner_dellago(
     """Averaged :math:`\\bar q_l` and :math:`\\bar q_{lm}` from per-body :math:`q_{lm}` (self
     included in the average)."""
     counts = np.asarray(adjacency.sum(axis=1)).ravel()
-    qbar = (adjacency @ harmonics) / np.maximum(counts, 1)[:, None]
+    # the real and imaginary parts summed as real columns (the adjacency entries are real: the
+    # same sums without a complex copy of the matrix), then scaled by the reciprocal count as
+    # numpy's complex division by a real number does
+    summed = adjacency @ np.ascontiguousarray(harmonics).view(np.float64)
+    summed *= (1.0 / np.maximum(counts, 1))[:, None]
+    qbar = summed.view(np.complex128)
     if harmonics.shape[1] == ell + 1:  # columns m >= 0 only
         return _order_parameter_nonnegative(qbar, ell), qbar
     return np.sqrt(4.0 * np.pi / (2 * ell + 1) * np.sum(np.abs(qbar) ** 2, axis=1)), qbar
@@ -425,8 +430,9 @@ def bond_order(
     n = system.n
     keep = mask[network.i] & mask[network.j]
     every_bond = bool(np.all(keep))
-    bi = (network.i if every_bond else network.i[keep]).astype(np.int64)
-    bj = (network.j if every_bond else network.j[keep]).astype(np.int64)
+    # unsigned 32-bit body indices as the network stores them (no 64-bit copies of 10^6 bonds)
+    bi = network.i if every_bond else network.i[keep]
+    bj = network.j if every_bond else network.j[keep]
     if len(bi) == 0:
         nan = np.full(n, np.nan)
         return BondOrder(nan, nan, nan, nan, nan, np.zeros((n, 3), np.int64), mask & False, 0)
@@ -434,7 +440,8 @@ def bond_order(
     # each unordered bond once: Y_lm(-u) = Y_lm(u) for even l; columns m >= 0 only (the others
     # follow from q_{l,-m} = (-1)^m conj(q_lm), see _m_weights)
     half = bi < bj
-    hi, hj, hvec = bi[half], bj[half], network.vectors[np.flatnonzero(keep)[half]]
+    hi, hj = bi[half], bj[half]
+    hvec = network.vectors[half] if every_bond else network.vectors[np.flatnonzero(keep)[half]]
     in_detail_half = detail[hi] & detail[hj]
     di, dj = hi[in_detail_half], hj[in_detail_half]
     harmonics = {6: _bond_harmonics_nonnegative(hi, hj, hvec, n, 6)}
