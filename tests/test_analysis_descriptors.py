@@ -583,6 +583,39 @@ def test_contacts_do_not_depend_on_the_block_size(monkeypatch):
         np.testing.assert_array_equal(getattr(net_one, name), getattr(net_many, name))
 
 
+def test_results_do_not_depend_on_the_number_of_threads(monkeypatch):
+    """Contacts, aggregates and bond order of dense random platelets computed in blocks of 257
+    pairs on one and on three threads are identical, array for array (blocks are joined in
+    order, and the orientational order and layering run beside the bond order)."""
+    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
+    rng = np.random.default_rng(15)
+    n, side = 800, 40.0
+    box = freud.box.Box.cube(side)
+    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
+    quat = refs.random_quaternions(n, rng)
+    monkeypatch.setattr(aggregation, "_BLOCK", 257)
+    monkeypatch.setattr(bondorder, "_BOND_BLOCK", 257)
+    results = []
+    try:
+        for threads in (1, 3):
+            freud.parallel.set_num_threads(threads)
+            assert aggregation.worker_threads() == threads
+            system = system_from_arrays(box, pos, orientations=quat, shape=plate)
+            results.append(compute_descriptors(system, per_body=True))
+    finally:
+        freud.parallel.set_num_threads(0)
+    (d_one, one), (d_three, three) = results
+    assert len(one.network.i) > 10 * 257
+    assert d_one.to_dict() == d_three.to_dict()
+    for name in ("i", "j", "vectors", "gaps"):
+        np.testing.assert_array_equal(getattr(one.network, name), getattr(three.network, name))
+    np.testing.assert_array_equal(one.aggregation.aggregate_id, three.aggregation.aggregate_id)
+    for name in ("q4", "q6", "q4_avg", "q6_avg", "w6", "solid_bonds", "solid"):
+        np.testing.assert_array_equal(
+            getattr(one.bond_order, name), getattr(three.bond_order, name)
+        )
+
+
 def test_sphere_gaps_and_polydisperse_contacts():
     pos = np.array([[0.0, 0, 0], [3.0, 0, 0], [0, 6.0, 0]])
     system = system_from_arrays(freud.box.Box.cube(40.0), pos, diameters=[2.0, 3.0, 7.0])
