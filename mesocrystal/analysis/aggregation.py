@@ -1095,10 +1095,10 @@ def find_aggregates(
     agg = np.where(condensed, label[core_cluster], -1)
 
     # shell: non-condensed bodies touching a condensed member of an aggregate
-    bi, bj = network.i.astype(np.int64), network.j.astype(np.int64)
+    bi, bj = network.i, network.j
     shell_bond = (~condensed[bi]) & (agg[bj] >= 0)
     if np.any(shell_bond):
-        si, sj = bi[shell_bond], bj[shell_bond]
+        si, sj = bi[shell_bond].astype(np.int64), bj[shell_bond].astype(np.int64)
         first = np.unique(si, return_index=True)[1]
         agg[si[first]] = agg[sj[first]]
 
