@@ -340,6 +340,28 @@ def _lechner_dellago(
     return np.sqrt(4.0 * np.pi / (2 * ell + 1) * np.sum(np.abs(qbar) ** 2, axis=1)), qbar
 
 
+def _adjacency_with_self(i: np.ndarray, j: np.ndarray, n: int) -> sparse.csr_matrix:
+    """``(N, N)`` sparse matrix of ones at the distinct bonds ``(i, j)`` and on the diagonal.
+
+    The canonical matrix (columns sorted in every row) that scipy builds from these coordinates,
+    formed from the sorted codes ``i N + j`` instead of scipy's conversion from coordinates
+    (half the temporary memory for 10^6 bonds); the same rows, so products with it add the same
+    terms in the same order.
+    """
+    keys = np.asarray(i).astype(np.int64)
+    keys *= n
+    keys += j
+    keys = np.concatenate([keys, np.arange(n, dtype=np.int64) * (n + 1)])
+    keys.sort()
+    rows, columns = np.divmod(keys, n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    index = np.int32 if len(keys) < np.iinfo(np.int32).max else np.int64
+    return sparse.csr_matrix(
+        (np.ones(len(keys)), columns.astype(index), indptr.astype(index)), shape=(n, n)
+    )
+
+
 def solid_bond_counts(
     harmonics: np.ndarray,
     i: np.ndarray,
@@ -459,11 +481,7 @@ def bond_order(
     q6 = np.where(has_bonds, q468[:, 1], np.nan)
     w6 = np.where(has_bonds, w6, np.nan)
     # bonds and the body itself (Lechner-Dellago average), built in one pass
-    own = np.arange(n)
-    adjacency = sparse.csr_matrix(
-        (np.ones(len(bi) + n), (np.concatenate([bi, own]), np.concatenate([bj, own]))),
-        shape=(n, n),
-    )
+    adjacency = _adjacency_with_self(bi, bj, n)
     q4_avg, _ = _lechner_dellago(harmonics[4], adjacency, 4)
     q6_avg, q6m_avg = _lechner_dellago(harmonics[6], adjacency, 6)
     q4_avg[~has_detail] = np.nan
