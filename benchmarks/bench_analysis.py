@@ -17,8 +17,10 @@ Systems (3.5 nm spheres, positions in nm):
 
 Goal: descriptors and label of 10^5 bodies within 3 s on two cores, cost linear in N. Wall and
 CPU seconds are printed: on a shared machine the CPU time (all threads) is the steadier figure;
-on an idle two-core machine the wall time is at most that. 10^6 platelets need several GB of
-memory for the 3.4 x 10^7 candidate pairs.
+on an idle two-core machine the wall time is at most that. With ``--threads 0`` the block-wise
+numpy steps use the cores that other work leaves idle (``analysis.aggregation.worker_threads``),
+and the nematic and layering stages then run beside the bond order, each timed on its own.
+10^6 platelets need several GB of memory for the 3.4 x 10^7 candidate pairs.
 """
 
 from __future__ import annotations
@@ -86,7 +88,13 @@ def main(argv=None) -> int:
         "--cli", action="store_true", help="time `python -m analysis classify` on 1e5 bodies"
     )
     parser.add_argument("--systems", nargs="+", default=list(BUILDERS), choices=list(BUILDERS))
-    parser.add_argument("--threads", type=int, default=0, help="freud threads (0 = all cores)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="threads of freud and of the block-wise numpy steps (0 = freud: all cores; blocks: "
+        "the cores that other work leaves idle)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="timed repetitions (best is shown)")
     args = parser.parse_args(argv)
     freud.parallel.set_num_threads(args.threads)

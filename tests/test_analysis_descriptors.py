@@ -418,6 +418,57 @@ def test_cuboid_contacts_equal_the_full_separating_axis_test(rounding, shell):
     assert 500 < len(expected) < len(i)
 
 
+@pytest.mark.parametrize("rounding", [0.0, 0.3])
+def test_cuboid_contacts_at_the_tolerance_equal_the_full_separating_axis_test(rounding):
+    """Pairs of randomly oriented platelets placed so that their full separating-axis gap is the
+    contact tolerance to within 10^-12 to 10^-3 nm, on either side: the contacts (and their
+    gaps) are those of the full test, pair for pair. The axis-by-axis test of the undecided pairs
+    must drop a pair only when one axis alone separates it, and give the others the full gap."""
+    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T), rounding)
+    rng = np.random.default_rng(21)
+    n_pairs, spacing = 1000, 30.0
+    side = 11 * spacing
+    box = freud.box.Box.cube(side)
+    grid = np.stack(np.meshgrid(*[np.arange(10)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    first = (grid[:n_pairs] - 4.5) * spacing
+    quat = refs.random_quaternions(2 * n_pairs, rng)
+    direction = rng.normal(size=(n_pairs, 3))
+    direction /= np.linalg.norm(direction, axis=1)[:, None]
+    dv = plate.volume_diameter
+    tol = aggregation.CONTACT_GAP * dv
+    offsets = np.array([1e-12, 1e-9, 1e-6, 1e-3])
+    target = tol + rng.choice(offsets, n_pairs) * rng.choice([-1.0, 1.0], n_pairs)
+    # the separating-axis gap grows monotonically with the distance along a fixed direction:
+    # bisect for the distance at which it equals the target
+    pairs = system_from_arrays(box, np.vstack([first, first]), orientations=quat, shape=plate)
+    i, j = np.arange(n_pairs), np.arange(n_pairs, 2 * n_pairs)
+    lo = np.zeros(n_pairs)
+    hi = np.full(n_pairs, plate.circumsphere_diameter + 2 * tol)
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        gap = pair_gaps(pairs, i, j, direction * mid[:, None])
+        below = gap < target
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    pos = np.vstack([first, first + direction * hi[:, None]])
+    # double-precision positions (freud's wrap rounds them to single precision)
+    system = dataclasses.replace(pairs, positions=pos)
+    vec = pos[n_pairs:] - pos[:n_pairs]
+    full = pair_gaps(system, i, j, vec)
+    assert np.all(np.abs(full - target) < 1e-9)
+    touching = full < tol
+    assert 0.3 * n_pairs < np.count_nonzero(touching) < 0.7 * n_pairs
+    net = contact_network(system)
+    half = net.i < net.j
+    assert set(zip(net.i[half].tolist(), net.j[half].tolist(), strict=True)) == set(
+        zip(i[touching].tolist(), j[touching].tolist(), strict=True)
+    )
+    gaps = dict(zip(net.i[half].tolist(), net.gaps[half].tolist(), strict=True))
+    for k in np.flatnonzero(touching):
+        # full test where the bounds leave a pair undecided, an upper bound below tol where not
+        assert gaps[int(k)] >= full[k] - 1e-12 and gaps[int(k)] < tol
+
+
 def test_cuboid_centre_line_bounds_bracket_the_full_test():
     """Two cuboid types (one rounded), scaled bodies, random orientations: the lower bound is
     the centre-line gap, the upper bound is never below the separating-axis gap, and the contacts
@@ -530,6 +581,39 @@ def test_contacts_do_not_depend_on_the_block_size(monkeypatch):
         np.testing.assert_array_equal(a, b)
     for name in ("i", "j", "vectors", "gaps"):
         np.testing.assert_array_equal(getattr(net_one, name), getattr(net_many, name))
+
+
+def test_results_do_not_depend_on_the_number_of_threads(monkeypatch):
+    """Contacts, aggregates and bond order of dense random platelets computed in blocks of 257
+    pairs on one and on three threads are identical, array for array (blocks are joined in
+    order, and the orientational order and layering run beside the bond order)."""
+    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
+    rng = np.random.default_rng(15)
+    n, side = 800, 40.0
+    box = freud.box.Box.cube(side)
+    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
+    quat = refs.random_quaternions(n, rng)
+    monkeypatch.setattr(aggregation, "_BLOCK", 257)
+    monkeypatch.setattr(bondorder, "_BOND_BLOCK", 257)
+    results = []
+    try:
+        for threads in (1, 3):
+            freud.parallel.set_num_threads(threads)
+            assert aggregation.worker_threads() == threads
+            system = system_from_arrays(box, pos, orientations=quat, shape=plate)
+            results.append(compute_descriptors(system, per_body=True))
+    finally:
+        freud.parallel.set_num_threads(0)
+    (d_one, one), (d_three, three) = results
+    assert len(one.network.i) > 10 * 257
+    assert d_one.to_dict() == d_three.to_dict()
+    for name in ("i", "j", "vectors", "gaps"):
+        np.testing.assert_array_equal(getattr(one.network, name), getattr(three.network, name))
+    np.testing.assert_array_equal(one.aggregation.aggregate_id, three.aggregation.aggregate_id)
+    for name in ("q4", "q6", "q4_avg", "q6_avg", "w6", "solid_bonds", "solid"):
+        np.testing.assert_array_equal(
+            getattr(one.bond_order, name), getattr(three.bond_order, name)
+        )
 
 
 def test_sphere_gaps_and_polydisperse_contacts():

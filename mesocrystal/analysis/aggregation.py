@@ -27,6 +27,7 @@ clusters do not form aggregates.
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import freud
 import numpy as np
@@ -200,11 +201,7 @@ class LabGeometry:
         list of numpy.ndarray
             The three ``(M,)`` body-frame components.
         """
-        if self._columns is None:
-            self._columns = [
-                [np.ascontiguousarray(self.rotation[:, a, b]) for b in range(3)] for a in range(3)
-            ]
-        col = self._columns
+        col = self.columns()
         out = []
         for b in range(3):
             u = col[0][b][bodies] * vectors[0]
@@ -212,6 +209,14 @@ class LabGeometry:
             u += col[2][b][bodies] * vectors[2]
             out.append(u)
         return out
+
+    def columns(self) -> list:
+        """The nine ``(N,)`` columns ``R[:, a, b]`` of the rotation matrices, as ``[a][b]``."""
+        if self._columns is None:
+            self._columns = [
+                [np.ascontiguousarray(self.rotation[:, a, b]) for b in range(3)] for a in range(3)
+            ]
+        return self._columns
 
     def axes(self, t: int, bodies: np.ndarray) -> np.ndarray | None:
         """``(M, F, 3)`` lab-frame separating axes of ``bodies`` of type ``t`` (None if none)."""
@@ -309,7 +314,7 @@ def _cuboid_gap_block(geom, box_a, box_b, sa, sb, i, j, vec, full):
     best = r - ki * support_i - kj * support_j
     if not full:
         return best - rad
-    col = geom._columns
+    col = geom.columns()
     # |Q_bc| = |sum_a R_j[a, b] R_i[a, c]|: the face normal c of body i in the frame of body j
     aq = [[None] * 3 for _ in range(3)]
     ri = [[col[a][c][i] for c in range(3)] for a in range(3)]
@@ -328,6 +333,87 @@ def _cuboid_gap_block(geom, box_a, box_b, sa, sb, i, j, vec, full):
         g_j -= ki * (aq[f][0] * box_a[0] + aq[f][1] * box_a[1] + aq[f][2] * box_a[2])
         np.maximum(best, g_j, out=best)
     return best - rad
+
+
+def _cuboid_contact_gaps(geom, i, j, vec, tol):
+    """Separating-axis gaps of pairs of cuboids of one type where they are below ``tol``.
+
+    The gap is the largest of seven projected gaps (centre line, three face normals of each
+    body) less the rounding radii, so a pair whose gap along any one axis reaches ``tol`` is not
+    in contact whatever the other axes give. The axes are tested one after the other, thinnest
+    faces first (the stacking direction of platelets, along which most candidates next to a
+    contact are separated), and each test keeps only the pairs it has not separated. Pairs left
+    after all seven get the same value as :func:`_cuboid_gap_block` (the same expressions, and
+    a maximum does not depend on the order of its terms); separated pairs get ``inf``.
+
+    Parameters
+    ----------
+    geom : LabGeometry
+        Geometry of a system whose only shape is a cuboid.
+    i, j : numpy.ndarray
+        ``(M,)`` body indices.
+    vec : numpy.ndarray
+        ``(M, 3)`` minimum-image vectors from ``i`` to ``j`` (nm).
+    tol : numpy.ndarray
+        ``(M,)`` contact tolerances (nm).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(M,)`` gaps (nm) of the pairs in contact (below ``tol``), ``inf`` for the others.
+    """
+    sys_ = geom.system
+    shape = sys_.shapes[0]
+    h = _box_half_extents(shape)
+    ki, kj = sys_.scale[i], sys_.scale[j]
+    rad = shape.rounding_radius * ki + shape.rounding_radius * kj
+    d = [np.ascontiguousarray(vec[:, a]) for a in range(3)]
+    r = np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+    vi = [np.abs(v) for v in geom.body_frame(i, d)]  # |R_i^T d|
+    vj = [np.abs(v) for v in geom.body_frame(j, d)]  # |R_j^T d|
+    inv_r = 1.0 / np.maximum(r, 1e-12)
+    support_i = sum(vi[b] * h[b] for b in range(3)) * inv_r
+    support_j = sum(vj[b] * h[b] for b in range(3)) * inv_r
+    best = r - ki * support_i - kj * support_j
+    out = np.full(len(i), np.inf)
+    active = np.arange(len(i))
+    col = geom.columns()
+
+    def q_abs(a_bodies, b_bodies, b, c):
+        # |Q_bc| = |sum_a R_j[a, b] R_i[a, c]| (the expression of _cuboid_gap_block)
+        q = col[0][b][b_bodies] * col[0][c][a_bodies]
+        q += col[1][b][b_bodies] * col[1][c][a_bodies]
+        q += col[2][b][b_bodies] * col[2][c][a_bodies]
+        return np.abs(q, out=q)
+
+    for f in np.argsort(h, kind="stable"):
+        for own_i in (True, False):
+            sel = np.flatnonzero(best - rad < tol)
+            if len(sel) < len(best):
+                active, best, rad, tol, ki, kj = (x[sel] for x in (active, best, rad, tol, ki, kj))
+                vi = [v[sel] for v in vi]
+                vj = [v[sel] for v in vj]
+            if not len(active):
+                return out
+            bi, bj = i[active], j[active]
+            if own_i:  # face normal f of body i
+                g = vi[f] - ki * h[f]
+                g -= kj * (
+                    q_abs(bi, bj, 0, f) * h[0]
+                    + q_abs(bi, bj, 1, f) * h[1]
+                    + q_abs(bi, bj, 2, f) * h[2]
+                )
+            else:  # face normal f of body j
+                g = vj[f] - kj * h[f]
+                g -= ki * (
+                    q_abs(bi, bj, f, 0) * h[0]
+                    + q_abs(bi, bj, f, 1) * h[1]
+                    + q_abs(bi, bj, f, 2) * h[2]
+                )
+            np.maximum(best, g, out=best)
+    keep = best - rad < tol
+    out[active[keep]] = best[keep] - rad[keep]
+    return out
 
 
 def _gap_block(geom, ta, tb, i, j, vec, full):
@@ -437,47 +523,105 @@ def candidate_pairs(
     distances : numpy.ndarray
         ``(M,)`` lengths of ``vectors`` (nm).
     """
-    n = len(positions)
-    pos = np.asarray(positions, dtype=np.float64)
-    if box.xy == 0 and box.xz == 0 and box.yz == 0:
-        from scipy.spatial import cKDTree
-
-        side = np.asarray(box.L, dtype=np.float64)
-        shifted = np.mod(pos + 0.5 * side, side)
-        shifted = np.where(shifted >= side, shifted - side, shifted)
-        pairs = cKDTree(shifted, boxsize=side).query_pairs(r_max, output_type="ndarray")
-        # query_pairs gives i < j in no particular order
-        i, j = np.divmod(np.sort(pairs[:, 0].astype(np.int64) * n + pairs[:, 1]), n)
-        # minimum image one axis at a time: with r_max below half the box, a difference of
-        # wrapped positions needs at most one box length added or taken away (the same vectors
-        # as d - L round(d / L), at a quarter of the cost for 10^6 pairs)
+    search = _PairSearch(box, positions, r_max)
+    i, j = search.block_pairs(slice(None))
+    if search.vectors is None:
         vectors = np.empty((len(i), 3))
-        columns = [np.ascontiguousarray(pos[:, a]) for a in range(3)]
         for start in range(0, len(i), _BLOCK):
             block = slice(start, start + _BLOCK)
-            bi, bj = i[block], j[block]
-            for a in range(3):
-                d = columns[a][bj] - columns[a][bi]
-                d[d > 0.5 * side[a]] -= side[a]
-                d[d < -0.5 * side[a]] += side[a]
-                vectors[block, a] = d
+            vectors[block] = search.block_vectors(block, i[block], j[block])
     else:
-        aq = freud.locality.AABBQuery(box, positions)
-        nl = aq.query(positions, {"r_max": r_max, "exclude_ii": True}).toNeighborList()
-        half = nl.query_point_indices < nl.point_indices
-        i = nl.query_point_indices[half].astype(np.int64)
-        j = nl.point_indices[half].astype(np.int64)
-        # minimum image in double precision (freud's Box.wrap returns single precision);
-        # einsum, not a BLAS call, for the 3 x 3 products
-        matrix = np.asarray(box.to_matrix(), dtype=np.float64)
-        frac = np.einsum("ab,mb->ma", np.linalg.inv(matrix), pos[j] - pos[i])
-        frac -= np.round(frac)
-        vectors = np.einsum("ab,mb->ma", matrix, frac)
+        vectors = search.vectors
     distances = np.sqrt(np.einsum("ma,ma->m", vectors, vectors))
     keep = distances < r_max
     if bool(np.all(keep)):  # no copies of 10^6 pairs when the search kept nothing further out
         return i, j, vectors, distances
     return i[keep], j[keep], vectors[keep], distances[keep]
+
+
+class _PairSearch:
+    """Unordered pairs ``i < j`` of points closer than ``r_max``, sorted by ``(i, j)``, whose
+    minimum-image vectors are formed block by block (:meth:`block_vectors`).
+
+    The pairs of :func:`candidate_pairs` before the final distance cut (the search may return
+    pairs up to round-off beyond ``r_max``). For orthorhombic boxes the vectors are not stored:
+    :func:`contact_network` forms them one block at a time and keeps only the pairs in contact,
+    so no arrays of all candidates' indices, vectors and distances are allocated (for 10^5
+    platelets, 3.3 x 10^6 candidates: about 200 MB of memory that the process would have to
+    fault in); only the sorted codes ``i N + j`` are kept. For triclinic boxes ``vectors`` holds
+    all of them.
+    """
+
+    def __init__(self, box: freud.box.Box, positions: np.ndarray, r_max: float):
+        n = len(positions)
+        pos = np.asarray(positions, dtype=np.float64)
+        self.vectors = None
+        if box.xy == 0 and box.xz == 0 and box.yz == 0:
+            from scipy.spatial import cKDTree
+
+            side = np.asarray(box.L, dtype=np.float64)
+            shifted = np.mod(pos + 0.5 * side, side)
+            shifted = np.where(shifted >= side, shifted - side, shifted)
+            pairs = cKDTree(shifted, boxsize=side).query_pairs(r_max, output_type="ndarray")
+            # query_pairs gives i < j in no particular order: sort the codes i * N + j in place
+            keys = pairs[:, 0].astype(np.int64)
+            keys *= n
+            keys += pairs[:, 1]
+            del pairs
+            keys.sort()
+            self._keys, self._n = keys, n
+            self._side = side
+            self._columns = [np.ascontiguousarray(pos[:, a]) for a in range(3)]
+        else:
+            aq = freud.locality.AABBQuery(box, positions)
+            nl = aq.query(positions, {"r_max": r_max, "exclude_ii": True}).toNeighborList()
+            half = nl.query_point_indices < nl.point_indices
+            self._keys = None
+            self._i = nl.query_point_indices[half].astype(np.int64)
+            self._j = nl.point_indices[half].astype(np.int64)
+            # minimum image in double precision (freud's Box.wrap returns single precision);
+            # einsum, not a BLAS call, for the 3 x 3 products
+            matrix = np.asarray(box.to_matrix(), dtype=np.float64)
+            frac = np.einsum("ab,mb->ma", np.linalg.inv(matrix), pos[self._j] - pos[self._i])
+            frac -= np.round(frac)
+            self.vectors = np.einsum("ab,mb->ma", matrix, frac)
+
+    def __len__(self) -> int:
+        return len(self._i) if self._keys is None else len(self._keys)
+
+    def block_pairs(self, block: slice) -> tuple[np.ndarray, np.ndarray]:
+        """``(M,)`` int64 indices ``i`` and ``j`` of the pairs in ``block``."""
+        if self._keys is None:
+            return self._i[block], self._j[block]
+        return np.divmod(self._keys[block], self._n)
+
+    @property
+    def i(self) -> np.ndarray:
+        """``(M,)`` first body of every pair."""
+        return self.block_pairs(slice(None))[0]
+
+    @property
+    def j(self) -> np.ndarray:
+        """``(M,)`` second body of every pair."""
+        return self.block_pairs(slice(None))[1]
+
+    def block_vectors(self, block: slice, bi=None, bj=None) -> np.ndarray:
+        """``(M, 3)`` minimum-image vectors of the pairs in ``block`` (whose indices
+        ``bi``, ``bj`` may be given)."""
+        if self.vectors is not None:
+            return self.vectors[block]
+        # minimum image one axis at a time: with r_max below half the box, a difference of
+        # wrapped positions needs at most one box length added or taken away (the same vectors
+        # as d - L round(d / L), at a quarter of the cost for 10^6 pairs)
+        if bi is None:
+            bi, bj = self.block_pairs(block)
+        vectors = np.empty((len(bi), 3))
+        for a in range(3):
+            d = self._columns[a][bj] - self._columns[a][bi]
+            d[d > 0.5 * self._side[a]] -= self._side[a]
+            d[d < -0.5 * self._side[a]] += self._side[a]
+            vectors[:, a] = d
+        return vectors
 
 
 def _cuboid_centre_line_bounds(
@@ -547,34 +691,98 @@ DILUTE_VOLUME_FRACTION = 0.2
 
 
 def _shared_candidate_pairs(system: BodySystem, r_max: float, gap: float):
-    """:func:`candidate_pairs` within ``r_max``, from one search shared by the contact and near
-    networks of a dilute system.
+    """Candidate pairs within ``r_max`` for :func:`contact_network`, from one search shared by
+    the contact and near networks of a dilute system.
 
     The pairs of a search at a radius at least ``r_max`` are kept on the system (only for systems
     below :data:`DILUTE_VOLUME_FRACTION`, where they are few) and filtered by distance: the same
-    pairs, in the same order, as a search at ``r_max`` (tested).
+    pairs, in the same order, as a search at ``r_max`` (tested). Returns a :class:`_PairSearch`
+    (dense systems) or a :class:`_StoredPairs` (dilute systems).
     """
     cached = system.__dict__.get("_candidate_pairs")
     if cached is not None and cached[0] is system.positions and cached[1] >= r_max:
         i, j, vec, dist = cached[2:]
         keep = dist < r_max
-        return i[keep], j[keep], vec[keep], dist[keep]
-    r_query = r_max
+        return _StoredPairs(i[keep], j[keep], vec[keep])
     circ = system.per_body("circumsphere_diameter")
     dilute = float(np.sum(system.per_body("volume"))) < DILUTE_VOLUME_FRACTION * system.box.volume
-    if dilute:
-        r_near = float(circ.max() * (1.0 + SHELL_ALLOWANCE)) + gap * float(
-            system.per_body("volume_diameter").max()
-        )
-        if max(r_max, r_near) < 0.5 * nearest_plane_distance(system.box):
-            r_query = max(r_max, r_near)
-    pairs = candidate_pairs(system.box, system.positions, r_query)
     if not dilute:
-        return pairs
+        return _PairSearch(system.box, system.positions, r_max)
+    r_query = r_max
+    r_near = float(circ.max() * (1.0 + SHELL_ALLOWANCE)) + gap * float(
+        system.per_body("volume_diameter").max()
+    )
+    if max(r_max, r_near) < 0.5 * nearest_plane_distance(system.box):
+        r_query = max(r_max, r_near)
+    pairs = candidate_pairs(system.box, system.positions, r_query)
     system.__dict__["_candidate_pairs"] = (system.positions, r_query, *pairs)
     i, j, vec, dist = pairs
     keep = dist < r_max
-    return i[keep], j[keep], vec[keep], dist[keep]
+    return _StoredPairs(i[keep], j[keep], vec[keep])
+
+
+@dataclasses.dataclass
+class _StoredPairs:
+    """Candidate pairs with all their vectors in memory (the interface of :class:`_PairSearch`)."""
+
+    i: np.ndarray
+    j: np.ndarray
+    vectors: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+    def block_pairs(self, block: slice) -> tuple[np.ndarray, np.ndarray]:
+        """``(M,)`` indices ``i`` and ``j`` of the pairs in ``block``."""
+        return self.i[block], self.j[block]
+
+    def block_vectors(self, block: slice, bi=None, bj=None) -> np.ndarray:
+        """``(M, 3)`` vectors of the pairs in ``block``."""
+        return self.vectors[block]
+
+
+#: Largest number of threads of the block-wise contact tests. numpy releases the interpreter
+#: lock inside its array operations, so blocks of pairs run in parallel; beyond a few threads
+#: the Python code between the operations, which holds the lock, limits the gain.
+MAX_THREADS = 4
+
+
+def worker_threads() -> int:
+    """Threads for block-wise numpy work.
+
+    freud's thread setting when one was made (:func:`freud.parallel.set_num_threads` with a
+    positive number); otherwise, like ``make --load-average``, the usable cores that other work
+    leaves idle (cores less the one-minute load average, rounded), at least one. Threads that
+    share a core with other processes only add lock hand-overs: on a two-core machine running
+    two other jobs a classification of 10^5 platelets on two threads took 14 % more CPU time and
+    13 % more wall time than on one. At most :data:`MAX_THREADS`.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = int(cores or 1)
+    n = int(freud.parallel.get_num_threads())
+    if n <= 0:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # pragma: no cover - platforms without a load average
+            load = 0.0
+        n = cores - int(load + 0.5)
+    return max(1, min(n, MAX_THREADS))
+
+
+def map_blocks(func, n_items: int, block: int) -> list:
+    """``[func(slice) for each block of n_items]``, in order, on :func:`worker_threads` threads.
+
+    Results are the same as a serial loop: every block is computed by the same code and the
+    results are returned in block order.
+    """
+    blocks = [slice(start, start + block) for start in range(0, n_items, block)]
+    threads = min(worker_threads(), len(blocks))
+    if threads <= 1:
+        return [func(b) for b in blocks]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(func, blocks))
 
 
 def contact_network(
@@ -585,9 +793,12 @@ def contact_network(
     Candidate pairs come from :func:`candidate_pairs` within the largest possible contact
     distance (shared with the near network of a dilute system, see
     :func:`_shared_candidate_pairs`). For spheres the gap follows from the centre distance. For
-    other bodies the candidates are screened with the centre-line gap (a cheap lower bound of
-    the separating-axis gap) and the survivors get the full separating-axis test, each unordered
-    pair once.
+    cuboids, the centre-line bounds of :func:`_cuboid_centre_line_bounds` decide most pairs and
+    only the pairs between the two bounds get the full separating-axis test; other bodies are
+    screened with the centre-line gap (a cheap lower bound of the separating-axis gap) and the
+    survivors get the full test. Each unordered pair is tested once, block by block
+    (:data:`_BLOCK` pairs, on :func:`worker_threads` threads): the vectors of the candidates are
+    formed per block and only the pairs in contact are kept.
 
     Parameters
     ----------
@@ -618,82 +829,104 @@ def contact_network(
             f"box too small: contacts of bodies up to {circ.max():.3g} nm need a box wider "
             f"than {2 * r_max:.3g} nm"
         )
-    i, j, vec, dist = _shared_candidate_pairs(system, r_max, gap)
-    too_close = dist < 1e-6 * float(dv.min())
-    if np.any(too_close):
-        k = int(np.flatnonzero(too_close)[0])
-        raise FrameError(f"bodies {i[k]} and {j[k]} sit at the same position")
+    pairs = _shared_candidate_pairs(system, r_max, gap)
     half_tol = 0.5 * gap * dv + 0.5 * shell * circ
-    if all(s.kind == "sphere" for s in system.shapes):
-        # exact gaps from the centre distances
-        radius = system.per_body("volume_diameter") * 0.5
-        gaps = dist.astype(np.float64) - radius[i] - radius[j]
-        touching = gaps < half_tol[i] + half_tol[j]
-        if not bool(np.all(touching)):  # in a crystal every candidate touches: no copies
-            i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
-        # both directions, sorted by (i, j): the pairs (j, i) with j > i of a body come first
-        return _both_directions(j, i, -vec, gaps, system.n)
-    vec = vec.astype(np.float64, copy=False)
-    tolerance = half_tol[i] + half_tol[j]
-    geom = LabGeometry(system)
-    if all(_box_half_extents(s) is not None for s in system.shapes):
-        # cuboids: the centre-line gap bounds the separating-axis gap from below, the distance
-        # between the points where the centre line leaves the two bodies bounds it from above;
-        # only pairs between the two bounds need the full test
-        # (block by block: the same tests pair by pair, without arrays of all candidates)
-        kept = []
-        for start in range(0, len(i), _BLOCK):
-            block = slice(start, start + _BLOCK)
-            bi, bj, bvec, btol = i[block], j[block], vec[block], tolerance[block]
-            lower, upper = _cuboid_centre_line_bounds(geom, bi, bj, bvec)
-            sure = upper < btol
-            open_ = (lower < btol) & ~sure
-            full_gap = upper.copy()
-            full_gap[open_] = pair_gaps(
-                system, bi[open_], bj[open_], bvec[open_], full=True, geometry=geom
-            )
-            touching = np.flatnonzero((sure | open_) & (full_gap < btol))
-            kept.append((bi[touching], bj[touching], bvec[touching], full_gap[touching]))
-        if kept:
-            i, j, vec, gaps = (np.concatenate(parts) for parts in zip(*kept, strict=True))
+    same_place = 1e-6 * float(dv.min())
+    spheres = all(s.kind == "sphere" for s in system.shapes)
+    cuboids = not spheres and all(_box_half_extents(s) is not None for s in system.shapes)
+    radius = 0.5 * dv
+    geom = None if spheres else LabGeometry(system)
+    if cuboids:
+        geom.columns()  # built once, before the threads share it
+
+    def block_contacts(block: slice):
+        bi, bj = pairs.block_pairs(block)
+        vec = pairs.block_vectors(block, bi, bj)
+        dist = np.sqrt(np.einsum("ma,ma->m", vec, vec))
+        keep = dist < r_max
+        if not bool(np.all(keep)):
+            bi, bj, vec, dist = bi[keep], bj[keep], vec[keep], dist[keep]
+        too_close = np.flatnonzero(dist < same_place)
+        if len(too_close):
+            return (int(bi[too_close[0]]), int(bj[too_close[0]]))
+        tol = half_tol[bi] + half_tol[bj]
+        if spheres:
+            # exact gaps from the centre distances
+            gaps = dist - radius[bi] - radius[bj]
+            touching = gaps < tol
+        elif cuboids:
+            # the centre-line gap bounds the separating-axis gap from below, the distance
+            # between the points where the centre line leaves the two bodies bounds it from
+            # above; only pairs between the two bounds need the full test
+            lower, upper = _cuboid_centre_line_bounds(geom, bi, bj, vec)
+            sure = upper < tol
+            open_ = (lower < tol) & ~sure
+            gaps = upper
+            if len(system.shapes) == 1:
+                gaps[open_] = _cuboid_contact_gaps(
+                    geom, bi[open_], bj[open_], vec[open_], tol[open_]
+                )
+            else:
+                gaps[open_] = pair_gaps(
+                    system, bi[open_], bj[open_], vec[open_], full=True, geometry=geom
+                )
+            touching = (sure | open_) & (gaps < tol)
         else:
-            gaps = np.zeros(0)
+            # the centre-line gap is a cheap lower bound of the full separating-axis gap: screen
+            gaps = pair_gaps(system, bi, bj, vec, full=False, geometry=geom)
+            near = np.flatnonzero(gaps < tol)
+            bi, bj, vec, tol = bi[near], bj[near], vec[near], tol[near]
+            gaps = pair_gaps(system, bi, bj, vec, full=True, geometry=geom)
+            touching = gaps < tol
+        if bool(np.all(touching)):  # in a crystal every candidate touches: no copies
+            return bi, bj, vec, gaps
+        touching = np.flatnonzero(touching)
+        return bi[touching], bj[touching], vec[touching], gaps[touching]
+
+    parts = map_blocks(block_contacts, len(pairs), _BLOCK)
+    pairs = None  # the candidates are no longer needed: free them before the network is built
+    for part in parts:
+        if len(part) == 2:
+            raise FrameError(f"bodies {part[0]} and {part[1]} sit at the same position")
+    if parts:
+        i, j, vec, gaps = (np.concatenate(column) for column in zip(*parts, strict=True))
     else:
-        # the centre-line gap is a cheap lower bound of the full separating-axis gap: screen
-        gaps = pair_gaps(system, i, j, vec, full=False, geometry=geom)
-        near = gaps < tolerance
-        i, j, vec, tolerance = i[near], j[near], vec[near], tolerance[near]
-        gaps = pair_gaps(system, i, j, vec, full=True, geometry=geom)
-        touching = gaps < tolerance
-        i, j, vec, gaps = i[touching], j[touching], vec[touching], gaps[touching]
+        i = j = np.zeros(0, dtype=np.int64)
+        vec, gaps = np.zeros((0, 3)), np.zeros(0)
+    del parts
+    if spheres:
+        # both directions, sorted by (i, j): the pairs (j, i) with j > i of a body come first
+        return _both_directions(j, i, vec, gaps, system.n, negate=True)
     return _both_directions(i, j, vec, gaps, system.n)
 
 
-def _both_directions(i, j, vec, gaps, n) -> ContactNetwork:
+def _both_directions(i, j, vec, gaps, n, negate: bool = False) -> ContactNetwork:
     """Contact network holding the bonds ``(i, j)`` with vectors ``vec`` and the reversed bonds
     ``(j, i)`` with ``-vec``, stably sorted by the first body.
 
     The order is that of a stable sort of ``concatenate([i, j])``; the vectors are gathered block
     by block from ``vec`` (no array of all vectors in both directions is formed before the
-    sort).
+    sort). With ``negate`` the bonds ``(i, j)`` get ``-vec`` and the reversed bonds ``vec``
+    (the same values as passing ``-vec``, without its copy).
     """
     m = len(i)
     first = np.concatenate([i, j]).astype(np.uint32)
     order = np.argsort(first, kind="stable")
+    second = np.empty(2 * m, dtype=np.uint32)
     vectors = np.empty((2 * m, 3))
+    both_gaps = np.empty(2 * m)
+    i32, j32 = i.astype(np.uint32), j.astype(np.uint32)
     for start in range(0, 2 * m, _BLOCK):
-        src = order[start : start + _BLOCK]
+        block = slice(start, start + _BLOCK)
+        src = order[block]
         reverse = src >= m
-        block = vec[np.where(reverse, src - m, src)]
-        block[reverse] *= -1.0
-        vectors[start : start + _BLOCK] = block
-    return ContactNetwork(
-        i=first[order],
-        j=np.concatenate([j, i]).astype(np.uint32)[order],
-        vectors=vectors,
-        gaps=np.concatenate([gaps, gaps])[order],
-        n=n,
-    )
+        src = np.where(reverse, src - m, src)
+        second[block] = np.where(reverse, i32[src], j32[src])
+        # x * 1.0 is x and x * -1.0 is -x exactly: the reversed vectors, without a masked copy
+        sign = np.where(reverse, 1.0, -1.0) if negate else np.where(reverse, -1.0, 1.0)
+        np.multiply(vec[src], sign[:, None], out=vectors[block])
+        both_gaps[block] = gaps[src]
+    return ContactNetwork(i=first[order], j=second, vectors=vectors, gaps=both_gaps, n=n)
 
 
 @dataclasses.dataclass
@@ -714,6 +947,9 @@ class Aggregation:
     contact_cluster_sizes : numpy.ndarray
         ``(C,)`` sizes of all connected components of the contact network (monomers included),
         decreasing: the cluster size distribution.
+    contact_cluster : numpy.ndarray or None
+        ``(N,)`` connected component of each body in the contact network
+        (:func:`connected_clusters`); None when not computed.
     """
 
     coordination: np.ndarray
@@ -721,6 +957,7 @@ class Aggregation:
     aggregate_id: np.ndarray
     aggregate_sizes: np.ndarray
     contact_cluster_sizes: np.ndarray
+    contact_cluster: np.ndarray | None = None
 
     @property
     def aggregated(self) -> np.ndarray:
@@ -748,7 +985,35 @@ class Aggregation:
         return {int(s): int(c) for s, c in zip(sizes, counts, strict=True)}
 
 
-def connected_clusters(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+def bond_graph(i: np.ndarray, j: np.ndarray, n: int) -> sparse.csr_matrix:
+    """``(N, N)`` sparse matrix with a non-zero entry for every bond ``(i, j)``.
+
+    When ``i`` is sorted (the bonds of a :class:`ContactNetwork` and subsets of them) the row
+    pointers are counted directly; otherwise the entries are sorted by scipy's conversion.
+    Duplicate bonds are kept as repeated entries: a graph search does not see them.
+    """
+    i = np.asarray(i)
+    j = np.asarray(j)
+    if len(i) and bool(np.all(i[1:] >= i[:-1])):
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(i, minlength=n), out=indptr[1:])
+        return sparse.csr_matrix(
+            (np.ones(len(i), dtype=np.int8), j.astype(np.int64), indptr), shape=(n, n)
+        )
+    return sparse.csr_matrix(
+        (np.ones(len(i), dtype=np.int8), (i.astype(np.int64), j.astype(np.int64))), shape=(n, n)
+    )
+
+
+def graph_components(graph: sparse.csr_matrix, symmetric: bool) -> tuple[int, np.ndarray]:
+    """Connected components of ``graph`` (:func:`scipy.sparse.csgraph.connected_components`);
+    for a symmetric graph the strongly connected ones, which are the same components."""
+    if symmetric:
+        return csgraph.connected_components(graph, directed=True, connection="strong")
+    return csgraph.connected_components(graph, directed=False)
+
+
+def connected_clusters(i: np.ndarray, j: np.ndarray, n: int, symmetric: bool = False) -> np.ndarray:
     """Cluster index of every body: connected components of the bonds ``(i, j)``.
 
     Numbered as :class:`freud.cluster.Cluster` numbers them (by decreasing size, clusters of
@@ -763,17 +1028,18 @@ def connected_clusters(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
         ``(M,)`` bonds (one or both directions).
     n : int
         Number of bodies.
+    symmetric : bool
+        Whether every bond is given in both directions (a :class:`ContactNetwork` and subsets
+        of it selected by body). The components are then the strongly connected components of
+        the directed graph, found without the transposed copy of the graph that an undirected
+        search builds (a third of the time).
 
     Returns
     -------
     numpy.ndarray
         ``(N,)`` int64 cluster indices, 0 for the largest cluster.
     """
-    graph = sparse.csr_matrix(
-        (np.ones(len(i), dtype=np.int8), (np.asarray(i, np.int64), np.asarray(j, np.int64))),
-        shape=(n, n),
-    )
-    n_comp, component = csgraph.connected_components(graph, directed=False)
+    n_comp, component = graph_components(bond_graph(i, j, n), symmetric)
     sizes = np.bincount(component, minlength=n_comp)
     first = np.full(n_comp, n, dtype=np.int64)
     np.minimum.at(first, component, np.arange(n))
@@ -810,7 +1076,7 @@ def find_aggregates(
     z = network.coordination
     condensed = z >= core_coordination
 
-    everything = connected_clusters(network.i, network.j, system.n)
+    everything = connected_clusters(network.i, network.j, system.n, symmetric=True)
     contact_sizes = np.sort(np.bincount(everything))[::-1]
 
     if np.all(condensed[network.i]):
@@ -818,7 +1084,9 @@ def find_aggregates(
         core_cluster = everything
     else:
         core_bond = condensed[network.i] & condensed[network.j]
-        core_cluster = connected_clusters(network.i[core_bond], network.j[core_bond], system.n)
+        core_cluster = connected_clusters(
+            network.i[core_bond], network.j[core_bond], system.n, symmetric=True
+        )
     n_clusters = int(core_cluster.max()) + 1
     core_counts = np.bincount(core_cluster[condensed], minlength=n_clusters)
     big = np.flatnonzero(core_counts >= min_cores)
@@ -827,10 +1095,10 @@ def find_aggregates(
     agg = np.where(condensed, label[core_cluster], -1)
 
     # shell: non-condensed bodies touching a condensed member of an aggregate
-    bi, bj = network.i.astype(np.int64), network.j.astype(np.int64)
+    bi, bj = network.i, network.j
     shell_bond = (~condensed[bi]) & (agg[bj] >= 0)
     if np.any(shell_bond):
-        si, sj = bi[shell_bond], bj[shell_bond]
+        si, sj = bi[shell_bond].astype(np.int64), bj[shell_bond].astype(np.int64)
         first = np.unique(si, return_index=True)[1]
         agg[si[first]] = agg[sj[first]]
 
@@ -846,4 +1114,5 @@ def find_aggregates(
         aggregate_id=agg,
         aggregate_sizes=sizes[order],
         contact_cluster_sizes=contact_sizes,
+        contact_cluster=everything,
     )

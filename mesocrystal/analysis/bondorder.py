@@ -62,9 +62,9 @@ import math
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse import csgraph
 
-from .aggregation import ContactNetwork
+from .aggregation import ContactNetwork, bond_graph, graph_components
+from .aggregation import map_blocks as _map_blocks
 from .io import BodySystem
 
 #: Normalised q6 dot-product threshold of a solid-like bond (ten Wolde 1996; Filion 2010).
@@ -157,6 +157,7 @@ def _harmonics_m_nonnegative(ell: int, unit: np.ndarray) -> np.ndarray:
     """``(M, l + 1)`` complex :math:`Y_{lm}` for :math:`m = 0 \\dots l`."""
     x, y, z = (np.asarray(unit[:, k], dtype=np.float64) for k in range(3))
     out = np.empty((len(z), ell + 1), dtype=np.complex128)
+    parts = out.view(np.float64)
     sin_phase = np.ones(len(z), dtype=np.complex128)  # (x + i y)^m
     w = x + 1j * y
     for m in range(ell + 1):
@@ -174,7 +175,9 @@ def _harmonics_m_nonnegative(ell: int, unit: np.ndarray) -> np.ndarray:
                 a = math.sqrt((4 * deg * deg - 1) / (deg * deg - m * m))
                 b = math.sqrt(((deg - 1) ** 2 - m * m) / (4 * (deg - 1) ** 2 - 1))
                 p_prev, p = p, a * (z * p - b * p_prev)
-        np.multiply(p, sin_phase, out=out[:, m])
+        # real times complex, part by part (no complex copy of p)
+        np.multiply(p, sin_phase.real, out=parts[:, 2 * m])
+        np.multiply(p, sin_phase.imag, out=parts[:, 2 * m + 1])
         if m < ell:
             sin_phase *= w
     return out
@@ -224,23 +227,28 @@ def _bond_harmonics_nonnegative(
     """``(N, l + 1)`` complex :math:`q_{lm}` for :math:`m \\ge 0` (see :func:`bond_harmonics`)."""
     if ell % 2:
         raise ValueError(f"ell must be even (got {ell}): odd harmonics change sign with the bond")
-    # sum over the bonds of each body: a sparse product with the (N, M) incidence matrix, one
-    # block of bonds at a time (blocks that stay in cache: the same sums, a third of the time)
+    # sum over the bonds of each body, one block of bonds at a time (blocks that stay in cache:
+    # the same sums, a third of the time), blocks on several threads
     m_bonds = len(i)
-    sums = np.zeros((n, 2 * (ell + 1)))
-    for start in range(0, m_bonds, _BOND_BLOCK):
-        block = slice(start, start + _BOND_BLOCK)
+    width = 2 * (ell + 1)
+
+    def block_sums(block: slice) -> tuple[int, np.ndarray]:
         vec = np.asarray(vectors[block], dtype=np.float64)
         y = _harmonics_m_nonnegative(ell, vec / np.linalg.norm(vec, axis=1)[:, None])
-        m_block = len(y)
+        # product with the incidence matrix of the block, restricted to the rows (bodies) that
+        # the block touches: the bonds of spatially sorted bodies touch a narrow range of rows
+        rows = np.concatenate([i[block], j[block]])
+        lo = int(rows.min())
+        rows -= lo
         incidence = sparse.csr_matrix(
-            (
-                np.ones(2 * m_block),
-                (np.concatenate([i[block], j[block]]), np.tile(np.arange(m_block), 2)),
-            ),
-            shape=(n, m_block),
+            (np.ones(len(rows)), (rows, np.tile(np.arange(len(y)), 2))),
+            shape=(int(rows.max()) + 1, len(y)),
         )
-        sums += incidence @ y.view(np.float64)
+        return lo, incidence @ y.view(np.float64)
+
+    sums = np.zeros((n, width))
+    for lo, part in _map_blocks(block_sums, m_bonds, _BOND_BLOCK):
+        sums[lo : lo + len(part)] += part
     counts = np.bincount(i, minlength=n) + np.bincount(j, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return sums.view(np.complex128) / counts[:, None]
@@ -321,10 +329,37 @@ def _lechner_dellago(
     """Averaged :math:`\\bar q_l` and :math:`\\bar q_{lm}` from per-body :math:`q_{lm}` (self
     included in the average)."""
     counts = np.asarray(adjacency.sum(axis=1)).ravel()
-    qbar = (adjacency @ harmonics) / np.maximum(counts, 1)[:, None]
+    # the real and imaginary parts summed as real columns (the adjacency entries are real: the
+    # same sums without a complex copy of the matrix), then scaled by the reciprocal count as
+    # numpy's complex division by a real number does
+    summed = adjacency @ np.ascontiguousarray(harmonics).view(np.float64)
+    summed *= (1.0 / np.maximum(counts, 1))[:, None]
+    qbar = summed.view(np.complex128)
     if harmonics.shape[1] == ell + 1:  # columns m >= 0 only
         return _order_parameter_nonnegative(qbar, ell), qbar
     return np.sqrt(4.0 * np.pi / (2 * ell + 1) * np.sum(np.abs(qbar) ** 2, axis=1)), qbar
+
+
+def _adjacency_with_self(i: np.ndarray, j: np.ndarray, n: int) -> sparse.csr_matrix:
+    """``(N, N)`` sparse matrix of ones at the distinct bonds ``(i, j)`` and on the diagonal.
+
+    The canonical matrix (columns sorted in every row) that scipy builds from these coordinates,
+    formed from the sorted codes ``i N + j`` instead of scipy's conversion from coordinates
+    (half the temporary memory for 10^6 bonds); the same rows, so products with it add the same
+    terms in the same order.
+    """
+    keys = np.asarray(i).astype(np.int64)
+    keys *= n
+    keys += j
+    keys = np.concatenate([keys, np.arange(n, dtype=np.int64) * (n + 1)])
+    keys.sort()
+    rows, columns = np.divmod(keys, n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    index = np.int32 if len(keys) < np.iinfo(np.int32).max else np.int64
+    return sparse.csr_matrix(
+        (np.ones(len(keys)), columns.astype(index), indptr.astype(index)), shape=(n, n)
+    )
 
 
 def solid_bond_counts(
@@ -371,10 +406,12 @@ def _solid_bond_counts_nonnegative(
     # Re(a . conj(b)) of complex vectors = dot product of their (re, im) components; single
     # precision like freud's own q_lm
     parts = np.ascontiguousarray(unit).view(np.float32)
-    product = np.empty(len(a), dtype=np.float32)
-    for start in range(0, len(a), _BOND_BLOCK):
-        block = slice(start, start + _BOND_BLOCK)
-        product[block] = np.einsum("ij,ij->i", parts[a[block]], parts[b[block]])
+
+    def block_products(block: slice) -> np.ndarray:
+        return np.einsum("ij,ij->i", parts[a[block]], parts[b[block]])
+
+    products = _map_blocks(block_products, len(a), _BOND_BLOCK)
+    product = np.concatenate(products) if products else np.zeros(0, dtype=np.float32)
     solid = product > threshold
     counts = np.bincount(a[solid], minlength=n) + np.bincount(b[solid], minlength=n)
     return counts.astype(np.int64)
@@ -385,6 +422,7 @@ def bond_order(
     network: ContactNetwork,
     mask: np.ndarray,
     q4_mask: np.ndarray | None = None,
+    contact_clusters: np.ndarray | None = None,
 ) -> BondOrder:
     """Steinhardt, Lechner-Dellago and ten Wolde order on the bonds among ``mask`` bodies.
 
@@ -400,6 +438,11 @@ def bond_order(
         ``(N,)`` booleans: compute :math:`q_4`, :math:`\\bar q_4` and the l = 8 solid-like bonds
         on the bonds among these bodies only (the analysis window of a large system, see
         :data:`analysis.descriptors.WINDOW_BODIES`); l = 6 and the averaged test cover all bodies.
+    contact_clusters : numpy.ndarray, optional
+        ``(N,)`` connected components of all bonds of ``network``
+        (:attr:`analysis.aggregation.Aggregation.contact_cluster`). When every bond of the
+        network joins two solid-like bodies (a crystal), the clusters of solid-like bodies are
+        these, and the graph search is not repeated.
 
     Returns
     -------
@@ -408,8 +451,10 @@ def bond_order(
     """
     n = system.n
     keep = mask[network.i] & mask[network.j]
-    bi = network.i[keep].astype(np.int64)
-    bj = network.j[keep].astype(np.int64)
+    every_bond = bool(np.all(keep))
+    # unsigned 32-bit body indices as the network stores them (no 64-bit copies of 10^6 bonds)
+    bi = network.i if every_bond else network.i[keep]
+    bj = network.j if every_bond else network.j[keep]
     if len(bi) == 0:
         nan = np.full(n, np.nan)
         return BondOrder(nan, nan, nan, nan, nan, np.zeros((n, 3), np.int64), mask & False, 0)
@@ -417,7 +462,8 @@ def bond_order(
     # each unordered bond once: Y_lm(-u) = Y_lm(u) for even l; columns m >= 0 only (the others
     # follow from q_{l,-m} = (-1)^m conj(q_lm), see _m_weights)
     half = bi < bj
-    hi, hj, hvec = bi[half], bj[half], network.vectors[np.flatnonzero(keep)[half]]
+    hi, hj = bi[half], bj[half]
+    hvec = network.vectors[half] if every_bond else network.vectors[np.flatnonzero(keep)[half]]
     in_detail_half = detail[hi] & detail[hj]
     di, dj = hi[in_detail_half], hj[in_detail_half]
     harmonics = {6: _bond_harmonics_nonnegative(hi, hj, hvec, n, 6)}
@@ -435,11 +481,7 @@ def bond_order(
     q6 = np.where(has_bonds, q468[:, 1], np.nan)
     w6 = np.where(has_bonds, w6, np.nan)
     # bonds and the body itself (Lechner-Dellago average), built in one pass
-    own = np.arange(n)
-    adjacency = sparse.csr_matrix(
-        (np.ones(len(bi) + n), (np.concatenate([bi, own]), np.concatenate([bj, own]))),
-        shape=(n, n),
-    )
+    adjacency = _adjacency_with_self(bi, bj, n)
     q4_avg, _ = _lechner_dellago(harmonics[4], adjacency, 4)
     q6_avg, q6m_avg = _lechner_dellago(harmonics[6], adjacency, 6)
     q4_avg[~has_detail] = np.nan
@@ -458,8 +500,11 @@ def bond_order(
         # connected components of the bonds among solid-like bodies (only the largest size is
         # needed: scipy's graph search avoids building a freud neighbour list for it)
         both = solid[bi] & solid[bj]
-        graph = sparse.csr_matrix((np.ones(np.count_nonzero(both)), (bi[both], bj[both])), (n, n))
-        _, component = csgraph.connected_components(graph, directed=False)
+        if contact_clusters is not None and every_bond and bool(np.all(both)):
+            component = contact_clusters
+        else:
+            # the bonds of both directions among solid-like bodies: a symmetric graph
+            _, component = graph_components(bond_graph(bi[both], bj[both], n), symmetric=True)
         largest = int(np.bincount(component[solid]).max())
     return BondOrder(
         q4=q4,

@@ -432,7 +432,9 @@ def compute_descriptors(
     per_body : bool
         Also return the per-body arrays.
     timings : dict, optional
-        If given, filled with the wall time (s) of each stage.
+        If given, filled with the wall time (s) of each stage. On more than one thread
+        (:func:`analysis.aggregation.worker_threads`) the nematic order and the layering run
+        during the bond order, and each reports its own duration.
 
     Returns
     -------
@@ -457,13 +459,39 @@ def compute_descriptors(
     aggregated = agg.aggregated
     n_agg = int(np.count_nonzero(aggregated))
     window = _window(system, agg) if n_agg > WINDOW_BODIES else None
-    bo = bondorder.bond_order(system, network, aggregated, q4_mask=window)
-    lap("bond_order")
-    nem = orientation.nematic_order(system, aggregated if np.any(aggregated) else ~aggregated)
-    nem_largest = orientation.nematic_order(system, agg.largest)
-    lap("nematic")
-    layers, layer_basis, condensed = _layering(system, agg, nem_largest)
-    lap("layering")
+
+    def orientation_and_layers():
+        start = time.perf_counter()
+        nem = orientation.nematic_order(system, aggregated if np.any(aggregated) else ~aggregated)
+        nem_largest = orientation.nematic_order(system, agg.largest)
+        middle = time.perf_counter()
+        layered = _layering(system, agg, nem_largest)
+        return nem, layered, middle - start, time.perf_counter() - middle
+
+    def bond_order():
+        return bondorder.bond_order(
+            system, network, aggregated, q4_mask=window, contact_clusters=agg.contact_cluster
+        )
+
+    if aggregation.worker_threads() > 1:
+        # independent stages, both mostly numpy (which releases the interpreter lock): the
+        # orientational order and the layering run on a second thread during the bond order
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            side = pool.submit(orientation_and_layers)
+            bo = bond_order()
+            lap("bond_order")
+            nem, (layers, layer_basis, condensed), clock["nematic"], clock["layering"] = (
+                side.result()
+            )
+    else:
+        bo = bond_order()
+        lap("bond_order")
+        nem, (layers, layer_basis, condensed), clock["nematic"], clock["layering"] = (
+            orientation_and_layers()
+        )
+    t0 = time.perf_counter()
     pack, n_probe = _packing(system, aggregated, window)
     lap("voronoi")
     n_int = int(np.count_nonzero(pack.interior))
