@@ -855,29 +855,9 @@ def contact_network(
             gaps = dist - radius[bi] - radius[bj]
             touching = gaps < tol
         elif cuboids:
-            # the centre-line gap bounds the separating-axis gap from below, the distance
-            # between the points where the centre line leaves the two bodies bounds it from
-            # above; only pairs between the two bounds need the full test
-            lower, upper = _cuboid_centre_line_bounds(geom, bi, bj, vec)
-            sure = upper < tol
-            open_ = (lower < tol) & ~sure
-            gaps = upper
-            if len(system.shapes) == 1:
-                gaps[open_] = _cuboid_contact_gaps(
-                    geom, bi[open_], bj[open_], vec[open_], tol[open_]
-                )
-            else:
-                gaps[open_] = pair_gaps(
-                    system, bi[open_], bj[open_], vec[open_], full=True, geometry=geom
-                )
-            touching = (sure | open_) & (gaps < tol)
+            gaps, touching = _cuboid_block_gaps(system, geom, bi, bj, vec, tol)
         else:
-            # the centre-line gap is a cheap lower bound of the full separating-axis gap: screen
-            gaps = pair_gaps(system, bi, bj, vec, full=False, geometry=geom)
-            near = np.flatnonzero(gaps < tol)
-            bi, bj, vec, tol = bi[near], bj[near], vec[near], tol[near]
-            gaps = pair_gaps(system, bi, bj, vec, full=True, geometry=geom)
-            touching = gaps < tol
+            bi, bj, vec, gaps, touching = _screened_block_gaps(system, geom, bi, bj, vec, tol)
         if bool(np.all(touching)):  # in a crystal every candidate touches: no copies
             return bi, bj, vec, gaps
         touching = np.flatnonzero(touching)
@@ -885,19 +865,61 @@ def contact_network(
 
     parts = map_blocks(block_contacts, len(pairs), _BLOCK)
     pairs = None  # the candidates are no longer needed: free them before the network is built
-    for part in parts:
-        if len(part) == 2:
-            raise FrameError(f"bodies {part[0]} and {part[1]} sit at the same position")
-    if parts:
-        i, j, vec, gaps = (np.concatenate(column) for column in zip(*parts, strict=True))
-    else:
-        i = j = np.zeros(0, dtype=np.int64)
-        vec, gaps = np.zeros((0, 3)), np.zeros(0)
+    i, j, vec, gaps = _joined_blocks(parts)
     del parts
     if spheres:
         # both directions, sorted by (i, j): the pairs (j, i) with j > i of a body come first
         return _both_directions(j, i, vec, gaps, system.n, negate=True)
     return _both_directions(i, j, vec, gaps, system.n)
+
+
+def _cuboid_block_gaps(system: BodySystem, geom, bi, bj, vec, tol):
+    """Gaps and contact mask of candidate cuboid pairs (one block of :func:`contact_network`).
+
+    The centre-line gap bounds the separating-axis gap from below, the distance between the
+    points where the centre line leaves the two bodies bounds it from above; only the pairs
+    between the two bounds get the full test. Returns ``(gaps, touching)``, shape ``(m,)``.
+    """
+    lower, upper = _cuboid_centre_line_bounds(geom, bi, bj, vec)
+    sure = upper < tol
+    open_ = (lower < tol) & ~sure
+    gaps = upper
+    if len(system.shapes) == 1:
+        gaps[open_] = _cuboid_contact_gaps(geom, bi[open_], bj[open_], vec[open_], tol[open_])
+    else:
+        gaps[open_] = pair_gaps(system, bi[open_], bj[open_], vec[open_], full=True, geometry=geom)
+    return gaps, (sure | open_) & (gaps < tol)
+
+
+def _screened_block_gaps(system: BodySystem, geom, bi, bj, vec, tol):
+    """Full separating-axis gaps of the candidate pairs that the centre-line gap (a cheap lower
+    bound) leaves; returns the kept ``(bi, bj, vec, gaps, touching)``."""
+    gaps = pair_gaps(system, bi, bj, vec, full=False, geometry=geom)
+    near = np.flatnonzero(gaps < tol)
+    bi, bj, vec, tol = bi[near], bj[near], vec[near], tol[near]
+    gaps = pair_gaps(system, bi, bj, vec, full=True, geometry=geom)
+    return bi, bj, vec, gaps, gaps < tol
+
+
+def _joined_blocks(parts: list) -> tuple:
+    """Concatenate the per-block contacts ``(bi, bj, vec, gaps)`` of :func:`contact_network`.
+
+    Raises
+    ------
+    FrameError
+        If a block reported two bodies at the same position.
+    """
+    for part in parts:
+        if len(part) == 2:
+            raise FrameError(f"bodies {part[0]} and {part[1]} sit at the same position")
+    if not parts:
+        return (
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            np.zeros((0, 3)),
+            np.zeros(0),
+        )
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
 
 def _both_directions(i, j, vec, gaps, n, negate: bool = False) -> ContactNetwork:

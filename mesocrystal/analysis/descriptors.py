@@ -417,6 +417,51 @@ def _solid_fraction(bo, pack, aggregated: np.ndarray) -> tuple[str, float]:
     return basis, float(np.mean(bo.solid[mask])) if np.any(mask) else float("nan")
 
 
+def _order(system: BodySystem, network, agg, window, clock: dict):
+    """Bond order, orientational order and layering of the aggregates (one stage of
+    :func:`compute_descriptors`); fills ``clock`` with the wall time of each.
+
+    On more than one thread (:func:`analysis.aggregation.worker_threads`) the orientational
+    order and the layering, both mostly numpy (which releases the interpreter lock), run on a
+    second thread during the bond order.
+
+    Returns
+    -------
+    tuple
+        ``(bond order, nematic order of the aggregates, (layering, its basis, condensed))``.
+    """
+    aggregated = agg.aggregated
+
+    def orientation_and_layers():
+        start = time.perf_counter()
+        nem = orientation.nematic_order(system, aggregated if np.any(aggregated) else ~aggregated)
+        nem_largest = orientation.nematic_order(system, agg.largest)
+        middle = time.perf_counter()
+        layered = _layering(system, agg, nem_largest)
+        clock["nematic"], clock["layering"] = middle - start, time.perf_counter() - middle
+        return nem, layered
+
+    def bond_order():
+        start = time.perf_counter()
+        bo = bondorder.bond_order(
+            system, network, aggregated, q4_mask=window, contact_clusters=agg.contact_cluster
+        )
+        clock["bond_order"] = time.perf_counter() - start
+        return bo
+
+    if aggregation.worker_threads() > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            side = pool.submit(orientation_and_layers)
+            bo = bond_order()
+            nem, layered = side.result()
+    else:
+        bo = bond_order()
+        nem, layered = orientation_and_layers()
+    return bo, nem, layered
+
+
 def compute_descriptors(
     frame: gsd.hoomd.Frame | BodySystem,
     *,
@@ -459,38 +504,7 @@ def compute_descriptors(
     aggregated = agg.aggregated
     n_agg = int(np.count_nonzero(aggregated))
     window = _window(system, agg) if n_agg > WINDOW_BODIES else None
-
-    def orientation_and_layers():
-        start = time.perf_counter()
-        nem = orientation.nematic_order(system, aggregated if np.any(aggregated) else ~aggregated)
-        nem_largest = orientation.nematic_order(system, agg.largest)
-        middle = time.perf_counter()
-        layered = _layering(system, agg, nem_largest)
-        return nem, layered, middle - start, time.perf_counter() - middle
-
-    def bond_order():
-        return bondorder.bond_order(
-            system, network, aggregated, q4_mask=window, contact_clusters=agg.contact_cluster
-        )
-
-    if aggregation.worker_threads() > 1:
-        # independent stages, both mostly numpy (which releases the interpreter lock): the
-        # orientational order and the layering run on a second thread during the bond order
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as pool:
-            side = pool.submit(orientation_and_layers)
-            bo = bond_order()
-            lap("bond_order")
-            nem, (layers, layer_basis, condensed), clock["nematic"], clock["layering"] = (
-                side.result()
-            )
-    else:
-        bo = bond_order()
-        lap("bond_order")
-        nem, (layers, layer_basis, condensed), clock["nematic"], clock["layering"] = (
-            orientation_and_layers()
-        )
+    bo, nem, (layers, layer_basis, condensed) = _order(system, network, agg, window, clock)
     t0 = time.perf_counter()
     pack, n_probe = _packing(system, aggregated, window)
     lap("voronoi")
