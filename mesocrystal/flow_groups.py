@@ -150,6 +150,7 @@ class MemoizedFlowGroup(FlowGroup):
         except Exception:  # an invalid or unhashable value: signac-flow's own evaluation
             key = evaluated = None
         if evaluated is None:
+            # evaluate() replaces the callables in place: a fresh copy, not the memoized one
             directives = self._resolve_directives(name, default_directives, env)
             directives.evaluate(jobs)  # raises signac-flow's error for an invalid value
             evaluated = (key, dict(directives), frozenset(directives.user_keys))

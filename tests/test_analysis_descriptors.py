@@ -469,14 +469,11 @@ def test_cuboid_contacts_at_the_tolerance_equal_the_full_separating_axis_test(ro
         assert gaps[int(k)] >= full[k] - 1e-12 and gaps[int(k)] < tol
 
 
-def test_cuboid_centre_line_bounds_bracket_the_full_test():
-    """Two cuboid types (one rounded), scaled bodies, random orientations: the lower bound is
-    the centre-line gap, the upper bound is never below the separating-axis gap, and the contacts
-    are those of the full test."""
-    rng = np.random.default_rng(9)
+def _two_cuboid_types(rng, n: int, side: float):
+    """``n`` randomly placed and oriented bodies of two cuboid types (a platelet and a rounded
+    brick) with scales 0.8-1.2 in a cubic box of ``side``; returns ``(box, positions, system)``."""
     plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
     brick = sh.polyhedron(refs.square_platelet_vertices(4.0, 2.0) * [1.0, 0.5, 1.0], 0.2)
-    n, side = 1200, 40.0
     box = freud.box.Box.cube(side)
     pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
     base = system_from_arrays(box, pos, orientations=refs.random_quaternions(n, rng), shape=plate)
@@ -487,6 +484,14 @@ def test_cuboid_centre_line_bounds_bracket_the_full_test():
         typeid=rng.integers(0, 2, n),
         scale=rng.uniform(0.8, 1.2, n),
     )
+    return box, pos, system
+
+
+def test_cuboid_centre_line_bounds_bracket_the_full_test():
+    """Two cuboid types (one rounded), scaled bodies, random orientations: the lower bound is
+    the centre-line gap, the upper bound is never below the separating-axis gap, and the contacts
+    are those of the full test."""
+    box, pos, system = _two_cuboid_types(np.random.default_rng(9), 1200, 40.0)
     circ = system.per_body("circumsphere_diameter")
     i, j, vec, _ = candidate_pairs(box, pos, float(circ.max()) + 1.5)
     geom = aggregation.LabGeometry(system)
@@ -513,20 +518,7 @@ def test_cuboid_centre_line_bounds_bracket_the_full_test():
 def test_cuboid_closed_form_equals_general_polyhedron_test(full):
     """The column-wise closed-form cuboid gaps equal the general separating-axis test over the
     vertices (lab-frame supports), for two cuboid types, one rounded, with scaled bodies."""
-    rng = np.random.default_rng(12)
-    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
-    brick = sh.polyhedron(refs.square_platelet_vertices(4.0, 2.0) * [1.0, 0.5, 1.0], 0.2)
-    n = 400
-    box = freud.box.Box.cube(30.0)
-    pos = box.wrap(rng.random((n, 3)) * 30.0).astype(np.float64)
-    base = system_from_arrays(box, pos, orientations=refs.random_quaternions(n, rng), shape=plate)
-    system = dataclasses.replace(
-        base,
-        shapes=(plate, brick),
-        types=("P", "B"),
-        typeid=rng.integers(0, 2, n),
-        scale=rng.uniform(0.8, 1.2, n),
-    )
+    box, pos, system = _two_cuboid_types(np.random.default_rng(12), 400, 30.0)
     i, j, vec, _ = candidate_pairs(box, pos, 12.0)
     geom = aggregation.LabGeometry(system)
     for ta in (0, 1):
