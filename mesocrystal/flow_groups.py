@@ -43,6 +43,9 @@ from flow.project import (
 )
 from flow.scheduling.base import JobStatus
 
+from mesocrystal.flow_scripts import ScriptMemoProject
+from mesocrystal.flow_status import OperationStatusProject
+
 
 class _Lazy:
     """A value computed by ``func(*args)`` on first call, then kept (a job's command)."""
@@ -95,7 +98,19 @@ class MemoizedFlowGroup(FlowGroup):
         The same string as :meth:`flow.FlowGroup._generate_id`, with the parts that do not
         depend on the aggregate worked out once.
         """
+        aggregate_id = get_aggregate_id(aggregate)
         project = aggregate[0]._project
+        path, op_part, head, tail, max_len = self._id_parts(project, operation_name)
+        job_op_id = md5(f"{path}{aggregate_id}{op_part}".encode()).hexdigest()
+        return f"{head}{aggregate_id}{tail}"[:max_len] + job_op_id
+
+    def _id_prefix(self, project, aggregate_id: str) -> str:
+        """The readable part of :meth:`_generate_id`: the id without its 32-digit hash."""
+        _, _, head, tail, max_len = self._id_parts(project, None)
+        return f"{head}{aggregate_id}{tail}"[:max_len]
+
+    def _id_parts(self, project, operation_name) -> tuple:
+        """The parts of the scheduler ids of ``project`` that do not depend on the aggregate."""
         memo = self._memo()
         parts_key = ("id", id(project), operation_name)
         parts = memo.get(parts_key)
@@ -116,10 +131,7 @@ class MemoizedFlowGroup(FlowGroup):
                 max_len,
                 project,  # keeps id(project) from being reused
             )
-        path, op_part, head, tail, max_len = parts[:5]
-        aggregate_id = get_aggregate_id(aggregate)
-        job_op_id = md5(f"{path}{aggregate_id}{op_part}".encode()).hexdigest()
-        return f"{head}{aggregate_id}{tail}"[:max_len] + job_op_id
+        return parts[:5]
 
     def isdisjoint(self, group) -> bool:
         """Whether this group and ``group`` share no operation (worked out once per pair)."""
@@ -268,7 +280,7 @@ def memoize_groups(project: FlowProject) -> None:
             group.__class__ = MemoizedFlowGroup
 
 
-class MemoizedFlowProject(FlowProject):
+class MemoizedFlowProject(ScriptMemoProject, OperationStatusProject):
     """A :class:`flow.FlowProject` with :class:`MemoizedFlowGroup` groups.
 
     Also skips signac-flow's per-group check of earlier submissions when the scheduler reports

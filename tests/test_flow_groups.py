@@ -10,19 +10,22 @@ what these methods return makes them fail.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
+import io
 import itertools
 import os
 import shutil
 import sys
 
 import pytest
+import signac
 from flow import FlowProject
 from flow.project import FlowGroup, IgnoreConditions
 from flow.scheduling.base import JobStatus
 from test_status_cache import _study_in_every_state
 
-from mesocrystal import status_snapshot
+from mesocrystal import flow_scripts, status_snapshot
 from mesocrystal.flow_groups import MemoizedFlowGroup
 from mesocrystal.scheduler import SlurmClusterEnvironment
 
@@ -70,7 +73,39 @@ def study_dir(tmp_path_factory):
 @pytest.fixture
 def study(study_dir, monkeypatch):
     """The project of ``project.py`` on :func:`study_dir`, outside a snapshot."""
-    root, job_ids = study_dir
+    return _open_study(*study_dir, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def replicas_dir(study_dir, tmp_path_factory):
+    """:func:`study_dir` with five replicas of every job (six jobs at each stage).
+
+    Four replicas share the seed modulo 3 of their job (the cores of ``plot``), one differs:
+    jobs of one stage have the same script but for their ids, except that one.
+    """
+    root = tmp_path_factory.mktemp("replicas") / "study"
+    shutil.copytree(study_dir[0], root, symlinks=True)  # copy2: the files keep their times
+    project = signac.get_project(root)
+    job_ids = list(study_dir[1])
+    for job in list(project):
+        for offset in (300, 600, 900, 1200, 301):
+            replica = project.open_job({**job.cached_statepoint, "seed": job.sp.seed + offset})
+            replica.init()
+            for entry in os.scandir(job.path):
+                if entry.name != "signac_statepoint.json":
+                    shutil.copy2(entry.path, replica.fn(entry.name))
+            job_ids.append(replica.id)
+    return root, job_ids
+
+
+@pytest.fixture
+def replicas(replicas_dir, monkeypatch):
+    """The project of ``project.py`` on :func:`replicas_dir`, outside a snapshot."""
+    return _open_study(*replicas_dir, monkeypatch)
+
+
+def _open_study(root, job_ids, monkeypatch):
+    """``project.py``'s project on the study in ``root`` with its empty queue."""
     bin_dir = root / "bin"
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setattr(status_snapshot, "_snapshot", None)
@@ -79,6 +114,20 @@ def study(study_dir, monkeypatch):
     plot = flow_project.groups["study"].operation_directives
     plot["plot"] = {"np": _cores_by_seed, "ngpu": 0, "walltime": 0.5}
     return flow_project, [(flow_project.open_job(id=job_id),) for job_id in job_ids]
+
+
+def _signac_flow_project(flow_project):
+    """``project.py``'s project on the same study with signac-flow's groups, status and
+    scripts: what :class:`mesocrystal.flow_groups.MemoizedFlowProject` must reproduce."""
+    plain = _project_module().Project(path=flow_project.path, environment=SlurmClusterEnvironment)
+    plain.groups["study"].operation_directives["plot"] = flow_project.groups[
+        "study"
+    ].operation_directives["plot"]
+    for group in plain.groups.values():
+        group.__class__ = FlowGroup
+    for name in ("_fetch_status", "_generate_submit_script", "_eligible_for_submission"):
+        setattr(plain, name, functools.partial(getattr(FlowProject, name), plain))
+    return plain
 
 
 def _cores_by_seed(job) -> int:
@@ -175,24 +224,95 @@ def test_scheduler_ids_and_overlaps_are_signac_flows(study):
 
 def test_submit_pretend_prints_signac_flows_scripts(study, capsys, monkeypatch):
     flow_project, _ = study
-    directives = flow_project.groups["study"].operation_directives["plot"]
     # Two submissions in a row: lift signac-flow's back-off between two queue queries.
     monkeypatch.setattr(SlurmClusterEnvironment.scheduler_type, "_dos_timeout", 0)
     status_snapshot.take_snapshot()  # as project.py's submit does
     flow_project.submit(names=["study", "aggregates"], pretend=True)
     ours = capsys.readouterr().out
-    plain = _project_module().Project(path=flow_project.path, environment=SlurmClusterEnvironment)
-    plain.groups["study"].operation_directives["plot"] = directives
-    for group in plain.groups.values():
-        group.__class__ = FlowGroup
     status_snapshot.take_snapshot()
-    plain.submit(names=["study", "aggregates"], pretend=True)
+    _signac_flow_project(flow_project).submit(names=["study", "aggregates"], pretend=True)
     theirs = capsys.readouterr().out
     # Every job still in progress gets a script: the seven jobs but the finished one.
     assert ours.count("#!/bin/bash") >= 6
     assert "srun -n 2 " in ours and "#SBATCH --gpus=2" in ours
     # Three cores for plot with seeds 2 and 5 over the two ranks of assemble: two per task.
     assert "--cpus-per-task=1" in ours and "--cpus-per-task=2" in ours
+    assert ours == theirs
+
+
+def _submit_both(flow_project, capsys, monkeypatch, **kwargs) -> tuple[str, str]:
+    """What ``submit --pretend`` prints with ``flow_project`` and with signac-flow."""
+    monkeypatch.setattr(SlurmClusterEnvironment.scheduler_type, "_dos_timeout", 0)
+    outputs = []
+    for project in (flow_project, _signac_flow_project(flow_project)):
+        status_snapshot.take_snapshot()
+        project.submit(names=["study"], pretend=True, **kwargs)
+        outputs.append(capsys.readouterr().out)
+    return outputs[0], outputs[1]
+
+
+def _copied_kinds(flow_project) -> int:
+    return sum(entry[0] == "copy" for entry in flow_project._script_memo.values())
+
+
+def test_copied_scripts_are_signac_flows(replicas, capsys, monkeypatch):
+    """Every script of a study whose jobs share stages is signac-flow's, byte for byte,
+    though most are copies of the first of their kind with the ids put in."""
+    flow_project, aggregates = replicas
+    ours, theirs = _submit_both(flow_project, capsys, monkeypatch)
+    scripts = ours.count("#!/bin/bash")
+    assert scripts == 6 * len(aggregates) // 7  # every job but the finished ones
+    assert _copied_kinds(flow_project) >= 4  # most stages: copied, not rendered
+    assert len(flow_project._script_memo) < scripts / 2
+    # The replica with the other seed modulo 3 asks for other cores for plot.
+    assert "--cpus-per-task=1" in ours and "--cpus-per-task=2" in ours
+    assert ours == theirs
+
+
+def _template(flow_project, name: str, line: str) -> str:
+    """A job script template of the study: ``script.sh`` with ``line`` at its end."""
+    path = os.path.join(flow_project.path, "templates", name)
+    with open(path, "w") as f:
+        f.write('{% extends "script.sh" %}\n{% block footer %}\n{{ super() -}}\n')
+        f.write(line + "\n{% endblock footer %}\n")
+    return name
+
+
+def test_a_template_that_reads_a_job_is_rendered_for_every_job(replicas, capsys, monkeypatch):
+    """A value of the job document in a template: the first two jobs of a kind agree, a third
+    does not, and only looking at what the template reads can tell."""
+    flow_project, aggregates = replicas
+    fresh = [job for job in flow_project if not job.isfile("init.gsd")]
+    third = fresh[2]  # the third fresh job that submit meets (the project's order)
+    third.doc["mark"] = "the third job"
+    try:
+        template = _template(
+            flow_project, "reads-doc.sh", "# {{ operations[0]._jobs[0].doc.get('mark', '-') }}"
+        )
+        ours, theirs = _submit_both(flow_project, capsys, monkeypatch, template=template)
+    finally:
+        del third.doc["mark"]
+    assert "# the third job" in ours
+    assert _copied_kinds(flow_project) == 0
+    assert ours == theirs
+
+
+def test_a_script_that_does_not_follow_from_the_ids_is_rendered(replicas, capsys, monkeypatch):
+    """The scheduler id of an operation (an MD5 hash of the job and operation) in a script:
+    the second job's script is not the first's with the ids put in."""
+    flow_project, _ = replicas
+    template = _template(
+        flow_project,
+        "op-ids.sh",
+        "{% for op in operations[0].operations_with_unmet_preconditions %}"
+        "# {{ op.id }}\n{% endfor %}",
+    )
+    ours, theirs = _submit_both(flow_project, capsys, monkeypatch, template=template)
+    assert ours.count("/plot/") > 6  # the hashed ids of the operations are in the scripts
+    # Kinds with operations of unmet preconditions: rendered for every job.
+    with_ids = [entry for key, entry in flow_project._script_memo.items() if key[5]]
+    assert with_ids.count(flow_scripts._UNCOPYABLE) >= 3
+    assert not any(entry[0] == "copy" for entry in with_ids)
     assert ours == theirs
 
 

@@ -1,0 +1,240 @@
+"""signac-flow's ``status`` with each operation's conditions asked once per job.
+
+For ``status``, signac-flow (0.29) asks of every job whether each group is complete and
+whether it is eligible: here nine groups per job (each operation is a group of its own, and
+``study`` holds seven of them), each asking the conditions of all its operations again, and it
+computes the scheduler id (an MD5 hash) of every group of every job to look it up in the queue.
+:class:`OperationStatusProject` fetches the same status with:
+
+* **one answer per operation and job**: whether its preconditions are met and whether all its
+  postconditions are, asked lazily and in signac-flow's order, and each group's "complete"
+  and "eligible" derived from these answers with signac-flow's rules;
+* **scheduler ids only where they can matter**: the readable part of an id (project, job and
+  operations; no hash) is compared first with the ids that the queue and the project's
+  cached scheduler status hold, and the hash is computed only on a match.
+
+The status it returns is signac-flow's: the same groups and values in the same order, the
+same errors (a job whose conditions raise is evaluated by signac-flow's own code) and the same
+update of the cached scheduler status in the project document. ``tests/test_flow_groups.py``
+compares it with signac-flow's on a study with jobs at every stage.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from flow import FlowProject
+from flow.project import IgnoreConditions
+from flow.scheduling.base import JobStatus
+from flow.util.misc import _get_parallel_executor
+from flow.util.misc import tqdm as _flow_tqdm  # the progress bar signac-flow shows
+
+logger = logging.getLogger(__name__)
+
+#: Length of the hash at the end of a signac-flow scheduler id (an MD5 hex digest).
+_HASH_LENGTH = 32
+
+
+class _OperationAnswers:
+    """Whether an operation's preconditions, and all its postconditions, are met for an
+    aggregate: each asked once, when first needed, in the order signac-flow asks them."""
+
+    __slots__ = ("aggregate", "pre", "complete")
+
+    def __init__(self, aggregate):
+        self.aggregate = aggregate
+        self.pre = {}
+        self.complete = {}
+
+    def pre_met(self, operation) -> bool:
+        met = self.pre.get(operation)
+        if met is None:
+            conditions = operation._preconditions
+            met = not conditions or all(cond(self.aggregate) for cond in conditions)
+            self.pre[operation] = met
+        return met
+
+    def completed(self, operation) -> bool:
+        """signac-flow's ``_complete``: all postconditions met (False without any)."""
+        done = self.complete.get(operation)
+        if done is None:
+            conditions = operation._postconditions
+            done = bool(conditions) and all(cond(self.aggregate) for cond in conditions)
+            self.complete[operation] = done
+        return done
+
+    def eligible(self, operation) -> bool:
+        """signac-flow's ``_eligible``: preconditions met and a postcondition unmet."""
+        return self.pre_met(operation) and not self.completed(operation)
+
+    def group_status(self, operations: tuple) -> tuple[bool, bool]:
+        """(completed, eligible) of the group of ``operations``, as signac-flow's
+        ``compute_status`` has them (with its short-circuits)."""
+        complete = self.complete
+        completed = True
+        for op in operations:
+            done = complete.get(op)
+            if done is None:
+                done = self.completed(op)
+            if not done:
+                completed = False
+                break
+        if len(operations) > 1:
+            for op in operations:
+                if self.eligible(op):
+                    return completed, True
+            return completed, False
+        # signac-flow: not complete and eligible when postconditions are ignored
+        return completed, not completed and self.pre_met(operations[0])
+
+
+def _signac_flow_group_status(group, aggregate) -> tuple[bool, bool]:
+    """(completed, eligible) of ``group`` by signac-flow's own calls (``compute_status``)."""
+    completed = group._complete(aggregate)
+    if len(group.operations) > 1:
+        eligible = group._eligible(aggregate)
+    else:
+        eligible = not completed and group._eligible(
+            aggregate, ignore_conditions=IgnoreConditions.POST
+        )
+    return completed, eligible
+
+
+class OperationStatusProject(FlowProject):
+    """A :class:`flow.FlowProject` whose ``status`` asks each operation once per job.
+
+    Its groups need the ``_id_prefix`` of :class:`mesocrystal.flow_groups.MemoizedFlowGroup`;
+    with other groups, or with signac-flow's ``status_parallelization``, ``status`` is
+    signac-flow's own.
+    """
+
+    def _fetch_status(
+        self,
+        aggregates,
+        err,
+        ignore_errors,
+        status_parallelization="none",
+        hide_progress=False,
+        names=None,
+    ):
+        """signac-flow's status results, job labels and jobs (see its ``_fetch_status``)."""
+        if status_parallelization != "none" or not all(
+            hasattr(group, "_id_prefix") for group in self._groups.values()
+        ):
+            return super()._fetch_status(
+                aggregates, err, ignore_errors, status_parallelization, hide_progress, names
+            )
+        executor = _get_parallel_executor(status_parallelization, hide_progress)
+        scheduler_info = self._query_scheduler_status(err=err, ignore_errors=ignore_errors)
+        status_groups = self._gather_selected_flow_groups(names)
+        with self._buffered():
+            pairs = list(
+                self._generate_selected_aggregate_groups(
+                    selected_aggregates=aggregates, selected_groups=status_groups
+                )
+            )
+            statuses = self._scheduler_statuses(pairs, scheduler_info)
+            results = self._group_results(pairs, statuses, ignore_errors, err, hide_progress)
+            if len(self._groups) > 0:
+                individual_jobs = {agg[0] for _, agg, _ in pairs if len(agg) == 1}
+            else:
+                individual_jobs = set(self)
+            compute_labels = functools.partial(self._get_job_labels, ignore_errors=ignore_errors)
+            if len(self._label_functions) > 0:
+                job_labels = list(
+                    executor(compute_labels, individual_jobs, desc="Fetching labels", file=err)
+                )
+            else:
+                job_labels = []
+        return results, job_labels, individual_jobs
+
+    def _scheduler_statuses(self, pairs, scheduler_info) -> list:
+        """The scheduler status of every (aggregate, group) pair, with signac-flow's update of
+        the cached scheduler status in the project document.
+
+        Only an id whose readable part is that of an id in the queue or in the cache can
+        have a status other than unknown, or replace a cached one: only those are hashed.
+        """
+        document = self.document
+        cached = document["_status"]() if "_status" in document else {}
+        known = {key[:-_HASH_LENGTH] for key in (*scheduler_info, *cached)}
+        statuses = []
+        with self._update_cached_scheduler_status() as status_update:
+            for aggregate_id, aggregate, group in pairs:
+                status = JobStatus.unknown
+                if group._id_prefix(self, aggregate_id) in known:
+                    scheduler_id = group._generate_id(aggregate)
+                    status = scheduler_info.get(scheduler_id, JobStatus.unknown)
+                    status_update[scheduler_id] = status
+                statuses.append(status)
+            if pairs and not status_update:  # signac-flow writes the document all the same
+                status_update[pairs[0][2]._generate_id(pairs[0][1])] = JobStatus.unknown
+        return statuses
+
+    def _group_results(self, pairs, statuses, ignore_errors, err, hide_progress) -> list:
+        """signac-flow's status of every aggregate: its ``compute_status`` results of every
+        pair, combined per aggregate as at the end of its ``_fetch_status`` (sorted by
+        aggregate id; a group's status replaced by a later one unless that is unknown)."""
+        combined = {}  # aggregate id: (its entry, errors by result index, number of results)
+        operations = {group: tuple(group.operations.values()) for group in self._groups.values()}
+        single_operations = self._operations
+        unknown = JobStatus.unknown
+        answers = entry = None
+        progress = pairs if hide_progress else _flow_tqdm(pairs, desc="Fetching status", file=err)
+        for (aggregate_id, aggregate, group), scheduler_status in zip(progress, statuses):
+            if answers is None or answers.aggregate is not aggregate:
+                answers = _OperationAnswers(aggregate)
+            if entry is None or entry[0]["aggregate_id"] != aggregate_id:
+                entry = combined.get(aggregate_id)
+                if entry is None:
+                    entry = combined[aggregate_id] = [
+                        {"aggregate_id": aggregate_id, "groups": {}, "_error": None},
+                        {},
+                        0,
+                    ]
+            try:
+                completed, eligible = answers.group_status(operations[group])
+            except Exception:  # a condition raised: signac-flow's calls raise the same error
+                completed = None
+            error_text = None
+            try:
+                if completed is None:
+                    completed, eligible = _signac_flow_group_status(group, aggregate)
+            except Exception as error:
+                logger.debug(
+                    "Error while getting operations status for job '%s': '%s'.",
+                    aggregate_id,
+                    error,
+                )
+                if not ignore_errors:
+                    raise
+                error_text = str(error)
+                completed = eligible = False
+            status = {
+                "scheduler_status": scheduler_status,
+                "completed": completed,
+                "eligible": eligible,
+            }
+            groups = entry[0]["groups"]
+            if group.name not in groups or scheduler_status != unknown:
+                groups[group.name] = status
+            if error_text is not None:
+                entry[1][entry[2]] = error_text
+            entry[2] += 1
+            if group.name not in single_operations and scheduler_status != unknown:
+                as_member = JobStatus._to_group(scheduler_status)  # never unknown
+                operation_status = {**status, "scheduler_status": as_member}
+                for op_name in group.operations:
+                    groups[op_name] = operation_status.copy()
+                    if error_text is not None:
+                        entry[1][entry[2]] = error_text
+                    entry[2] += 1
+        results = []
+        for aggregate_id in sorted(combined):
+            result, errors, count = combined[aggregate_id]
+            if errors:  # signac-flow's message (all results' errors, None where none)
+                error_messages = [errors.get(i) for i in range(count)]
+                result["_error"] = f"{len(error_messages)} error(s): " + ", ".join(error_messages)
+            results.append(result)
+        return results
