@@ -50,8 +50,12 @@ class _OperationAnswers:
     def pre_met(self, operation) -> bool:
         met = self.pre.get(operation)
         if met is None:
-            conditions = operation._preconditions
-            met = not conditions or all(cond(self.aggregate) for cond in conditions)
+            met = True
+            for condition in operation._preconditions:
+                # the function itself: when it raises, signac-flow's call raises its error
+                if not condition._callback(*self.aggregate):
+                    met = False
+                    break
             self.pre[operation] = met
         return met
 
@@ -59,14 +63,21 @@ class _OperationAnswers:
         """signac-flow's ``_complete``: all postconditions met (False without any)."""
         done = self.complete.get(operation)
         if done is None:
-            conditions = operation._postconditions
-            done = bool(conditions) and all(cond(self.aggregate) for cond in conditions)
+            done = bool(operation._postconditions)
+            for condition in operation._postconditions:
+                if not condition._callback(*self.aggregate):
+                    done = False
+                    break
             self.complete[operation] = done
         return done
 
     def eligible(self, operation) -> bool:
-        """signac-flow's ``_eligible``: preconditions met and a postcondition unmet."""
-        return self.pre_met(operation) and not self.completed(operation)
+        """signac-flow's ``_eligible``: preconditions met and a postcondition unmet.
+
+        The postconditions are asked first: the preconditions of a completed operation never
+        matter (signac-flow asks every operation's postconditions for its own group).
+        """
+        return not self.completed(operation) and self.pre_met(operation)
 
     def group_status(self, operations: tuple) -> tuple[bool, bool]:
         """(completed, eligible) of the group of ``operations``, as signac-flow's
@@ -159,9 +170,9 @@ class OperationStatusProject(FlowProject):
         document = self.document
         cached = document["_status"]() if "_status" in document else {}
         known = {key[:-_HASH_LENGTH] for key in (*scheduler_info, *cached)}
-        statuses = []
+        statuses = [JobStatus.unknown] * len(pairs) if not known else []
         with self._update_cached_scheduler_status() as status_update:
-            for aggregate_id, aggregate, group in pairs:
+            for aggregate_id, aggregate, group in pairs if known else ():
                 status = JobStatus.unknown
                 if group._id_prefix(self, aggregate_id) in known:
                     scheduler_id = group._generate_id(aggregate)
@@ -175,61 +186,72 @@ class OperationStatusProject(FlowProject):
     def _group_results(self, pairs, statuses, ignore_errors, err, hide_progress) -> list:
         """signac-flow's status of every aggregate: its ``compute_status`` results of every
         pair, combined per aggregate as at the end of its ``_fetch_status`` (sorted by
-        aggregate id; a group's status replaced by a later one unless that is unknown)."""
-        combined = {}  # aggregate id: (its entry, errors by result index, number of results)
+        aggregate id; a group's status replaced by a later one unless that is unknown).
+
+        The pairs of one aggregate come one after the other. When the scheduler knows none
+        of them, the answers of their operations are asked first, and the groups' statuses
+        follow from these answers once for every combination of them.
+        """
+        combined = {}  # aggregate id: [its entry, errors by result index, number of results]
         operations = {group: tuple(group.operations.values()) for group in self._groups.values()}
-        single_operations = self._operations
+        members = {}  # groups of a run of pairs: the operations of them all, each once
+        derived = {}  # (answers, groups): ((group name, completed, eligible), ...)
         unknown = JobStatus.unknown
-        answers = entry = None
-        progress = pairs if hide_progress else _flow_tqdm(pairs, desc="Fetching status", file=err)
-        for (aggregate_id, aggregate, group), scheduler_status in zip(progress, statuses):
-            if answers is None or answers.aggregate is not aggregate:
-                answers = _OperationAnswers(aggregate)
-            if entry is None or entry[0]["aggregate_id"] != aggregate_id:
-                entry = combined.get(aggregate_id)
-                if entry is None:
-                    entry = combined[aggregate_id] = [
-                        {"aggregate_id": aggregate_id, "groups": {}, "_error": None},
-                        {},
-                        0,
-                    ]
-            try:
-                completed, eligible = answers.group_status(operations[group])
-            except Exception:  # a condition raised: signac-flow's calls raise the same error
-                completed = None
-            error_text = None
-            try:
-                if completed is None:
-                    completed, eligible = _signac_flow_group_status(group, aggregate)
-            except Exception as error:
-                logger.debug(
-                    "Error while getting operations status for job '%s': '%s'.",
-                    aggregate_id,
-                    error,
-                )
-                if not ignore_errors:
-                    raise
-                error_text = str(error)
-                completed = eligible = False
-            status = {
-                "scheduler_status": scheduler_status,
-                "completed": completed,
-                "eligible": eligible,
-            }
-            groups = entry[0]["groups"]
-            if group.name not in groups or scheduler_status != unknown:
-                groups[group.name] = status
-            if error_text is not None:
-                entry[1][entry[2]] = error_text
-            entry[2] += 1
-            if group.name not in single_operations and scheduler_status != unknown:
-                as_member = JobStatus._to_group(scheduler_status)  # never unknown
-                operation_status = {**status, "scheduler_status": as_member}
-                for op_name in group.operations:
-                    groups[op_name] = operation_status.copy()
-                    if error_text is not None:
-                        entry[1][entry[2]] = error_text
-                    entry[2] += 1
+        progress = None
+        if not hide_progress:
+            progress = _flow_tqdm(total=len(pairs), desc="Fetching status", file=err)
+        start, count = 0, len(pairs)
+        while start < count:
+            aggregate_id, aggregate, _ = pairs[start]
+            stop = start + 1
+            while stop < count and pairs[stop][1] is aggregate:
+                stop += 1
+            answers = _OperationAnswers(aggregate)
+            groups = tuple(pair[2] for pair in pairs[start:stop])
+            derivation = None
+            if all(status == unknown for status in statuses[start:stop]):
+                ops = members.get(groups)
+                if ops is None:
+                    ops = members[groups] = tuple(
+                        dict.fromkeys(op for group in groups for op in operations[group])
+                    )
+                try:
+                    done = tuple(answers.completed(op) for op in ops)
+                    key = (groups, done, *(d or answers.pre_met(op) for op, d in zip(ops, done)))
+                except Exception:  # a condition raised: signac-flow's calls, pair by pair
+                    key = None
+                if key is not None:
+                    derivation = derived.get(key)
+                    if derivation is None:
+                        derivation = derived[key] = tuple(
+                            (group.name, *answers.group_status(operations[group]))
+                            for group in groups
+                        )
+            entry = combined.get(aggregate_id)
+            if entry is None:
+                entry = combined[aggregate_id] = [
+                    {"aggregate_id": aggregate_id, "groups": {}, "_error": None},
+                    {},
+                    0,
+                ]
+            if derivation is not None:
+                results = entry[0]["groups"]
+                for name, completed, eligible in derivation:
+                    if name not in results:
+                        results[name] = {
+                            "scheduler_status": unknown,
+                            "completed": completed,
+                            "eligible": eligible,
+                        }
+                entry[2] += len(derivation)
+            else:
+                for i in range(start, stop):
+                    self._add_result(entry, answers, pairs[i][2], statuses[i], ignore_errors)
+            if progress is not None:
+                progress.update(stop - start)
+            start = stop
+        if progress is not None:
+            progress.close()
         results = []
         for aggregate_id in sorted(combined):
             result, errors, count = combined[aggregate_id]
@@ -238,3 +260,44 @@ class OperationStatusProject(FlowProject):
                 result["_error"] = f"{len(error_messages)} error(s): " + ", ".join(error_messages)
             results.append(result)
         return results
+
+    def _add_result(self, entry, answers, group, scheduler_status, ignore_errors) -> None:
+        """Add signac-flow's ``compute_status`` result of one pair to its aggregate's entry."""
+        aggregate_id, aggregate = entry[0]["aggregate_id"], answers.aggregate
+        try:
+            completed, eligible = answers.group_status(tuple(group.operations.values()))
+        except Exception:  # a condition raised: signac-flow's calls raise the same error
+            completed = None
+        error_text = None
+        try:
+            if completed is None:
+                completed, eligible = _signac_flow_group_status(group, aggregate)
+        except Exception as error:
+            logger.debug(
+                "Error while getting operations status for job '%s': '%s'.",
+                aggregate_id,
+                error,
+            )
+            if not ignore_errors:
+                raise
+            error_text = str(error)
+            completed = eligible = False
+        status = {
+            "scheduler_status": scheduler_status,
+            "completed": completed,
+            "eligible": eligible,
+        }
+        groups = entry[0]["groups"]
+        if group.name not in groups or scheduler_status != JobStatus.unknown:
+            groups[group.name] = status
+        if error_text is not None:
+            entry[1][entry[2]] = error_text
+        entry[2] += 1
+        if group.name not in self._operations and scheduler_status != JobStatus.unknown:
+            as_member = JobStatus._to_group(scheduler_status)  # never unknown
+            operation_status = {**status, "scheduler_status": as_member}
+            for op_name in group.operations:
+                groups[op_name] = operation_status.copy()
+                if error_text is not None:
+                    entry[1][entry[2]] = error_text
+                entry[2] += 1

@@ -329,3 +329,93 @@ def test_a_queued_group_blocks_the_groups_it_overlaps(study):
         assert ours == theirs
     assert flow_project._eligible_for_submission(assemble, jobs, JobStatus.unknown, {})
     assert not flow_project._eligible_for_submission(assemble, jobs, JobStatus.unknown, queued)
+
+
+def _fetch_both(flow_project, monkeypatch, scheduler_info, cached, prepare=None, **kwargs):
+    """signac-flow's ``_fetch_status`` by ``flow_project`` and by signac-flow, with the
+    scheduler reporting ``scheduler_info`` and ``cached`` as the cached scheduler status;
+    each with the cached status it leaves in the project document; ``prepare(project)``
+    first."""
+    answers = []
+    for project in (flow_project, _signac_flow_project(flow_project)):
+        if prepare is not None:
+            prepare(project)
+        monkeypatch.setattr(project, "_query_scheduler_status", lambda **_: dict(scheduler_info))
+        project.document["_status"] = dict(cached)
+        status_snapshot.take_snapshot()
+        results, labels, jobs = project._fetch_status(
+            aggregates=None, err=io.StringIO(), ignore_errors=True, hide_progress=True, **kwargs
+        )
+        answers.append((results, labels, {job.id for job in jobs}, project.document["_status"]()))
+    return answers
+
+
+@pytest.mark.parametrize("names", [None, ["study", "assemble", "aggregates"]])
+def test_status_is_signac_flows(replicas, monkeypatch, names):
+    """Group statuses, labels and the cached scheduler status, with a queue that holds one
+    study group and a cache with an entry the queue no longer has."""
+    flow_project, aggregates = replicas
+    study_group = flow_project.groups["study"]
+    queued = study_group._generate_id(aggregates[2])
+    stale = flow_project.groups["assemble"]._generate_id(aggregates[3])
+    scheduler_info = {queued: JobStatus.queued, "someone else's job": JobStatus.active}
+    cached = {stale: int(JobStatus.queued), "an old bundle": int(JobStatus.held)}
+    ours, theirs = _fetch_both(flow_project, monkeypatch, scheduler_info, cached, names=names)
+    assert ours == theirs
+    results, _, _, document = ours
+    assert document == {queued: int(JobStatus.queued), "an old bundle": int(JobStatus.held)}
+    by_id = {result["aggregate_id"]: result["groups"] for result in results}
+    assert by_id[aggregates[2][0].id]["study"]["scheduler_status"] == JobStatus.queued
+    assert {name for groups in by_id.values() for name in groups} >= {"study", "assemble"}
+    # Jobs to simulate and jobs simulated: assemble is eligible and complete for some.
+    assemble = {(g["assemble"]["eligible"], g["assemble"]["completed"]) for g in by_id.values()
+                if "assemble" in g}  # fmt: skip
+    assert {(True, False), (False, True)} <= assemble
+    # Nothing queued, nothing cached: no scheduler id is needed, the document is written.
+    assert _fetch_both(flow_project, monkeypatch, {}, {}, names=names)[0][3] == {}
+    ours, theirs = _fetch_both(flow_project, monkeypatch, {}, {}, names=names)
+    assert ours == theirs
+
+
+def test_status_of_a_condition_that_raises_is_signac_flows(replicas, monkeypatch):
+    """A condition that raises for one job: signac-flow's error for that job's groups."""
+    flow_project, aggregates = replicas
+    broken = aggregates[3][0].id  # simulated, not analyzed: analyze asks its preconditions
+
+    def break_simulated(project):
+        simulated = project.operations["analyze"]._preconditions[0]
+        original = simulated._callback
+
+        def raises_for_one_job(*jobs):
+            if jobs[0].id == broken:
+                raise OSError("disk gone")
+            return original(*jobs)
+
+        monkeypatch.setattr(simulated, "_callback", raises_for_one_job)
+
+    for ignore_errors in (True, False):
+        raised = []
+        for project in (flow_project, _signac_flow_project(flow_project)):
+            break_simulated(project)
+            monkeypatch.setattr(project, "_query_scheduler_status", lambda **_: {})
+            status_snapshot.take_snapshot()
+            with pytest.raises(Exception) as error:
+                project._fetch_status(None, io.StringIO(), ignore_errors, hide_progress=True)
+            raised.append((type(error.value), str(error.value)))
+        assert raised[0] == raised[1]
+        # signac-flow 0.29 records the error of one group, then fails to join it with the
+        # others' None; without ignore_errors, the condition's error.
+        assert ("NoneType" if ignore_errors else "raises_for_one_job") in raised[0][1]
+
+
+def test_print_status_is_signac_flows(replicas, monkeypatch):
+    flow_project, _ = replicas
+    printed = []
+    for project in (flow_project, _signac_flow_project(flow_project)):
+        monkeypatch.setattr(project, "_query_scheduler_status", lambda **_: {})
+        status_snapshot.take_snapshot()
+        out = io.StringIO()
+        project.print_status(detailed=True, file=out, err=io.StringIO(), hide_progress=True)
+        printed.append(out.getvalue())
+    assert "study (7 ops)" in printed[0]
+    assert printed[0] == printed[1]
