@@ -66,6 +66,10 @@ class _Lazy:
 class _LazyIdJobOperation(_JobOperation):
     """A job operation whose scheduler id is computed when it is first asked for."""
 
+    #: What its command and directives follow from beside its job, when that is known
+    #: (:mod:`mesocrystal.flow_scripts`).
+    script_kind = None
+
     def __init__(self, group, jobs, name, cmd, directives, user_directives):
         super().__init__(None, name, jobs, cmd, directives, user_directives)
         self._group = group
@@ -228,6 +232,11 @@ class MemoizedFlowGroup(FlowGroup):
         ignore_pre = bool(ignore_conditions_on_execution & IgnoreConditions.PRE)
         ignore_post = bool(ignore_conditions_on_execution & IgnoreConditions.POST)
         eligible, unmet_pre, met_post, keys = [], [], [], []
+        # With a plain entry point, an operation's command and directives follow from the job
+        # and its directives' key alone: that, its "kind", lets equal job scripts be copied.
+        entry = None
+        if not any(callable(v) for v in entrypoint.values()):
+            entry = tuple(entrypoint.items())
         for name, operation in self.operations.items():
             pre, post = operation._preconditions, operation._postconditions
             pre_met = not pre or all(cond(jobs) for cond in pre)  # as signac-flow asks them
@@ -254,10 +263,13 @@ class MemoizedFlowGroup(FlowGroup):
             if prefix != "" or self.run_options != "":
                 job_op.directives["fork"] = True
                 job_op._cmd = f"{prefix} {job_op.cmd}"
+            plain_command = entry is not None and not isinstance(operation, FlowCmdOperation)
+            if key is not None and plain_command:
+                job_op.script_kind = (self, key, entry)
             target.append(job_op)
         combined, user_keys = self._submission_directives(default_directives, env, jobs, keys)
         cmd = _Lazy(self._group_command, entrypoint, ignore_conditions_on_execution, jobs)
-        return _SubmissionJobOperation(
+        submission = _SubmissionJobOperation(
             self._generate_id(jobs),
             self.name,
             jobs,
@@ -268,6 +280,9 @@ class MemoizedFlowGroup(FlowGroup):
             operations_with_unmet_preconditions=unmet_pre,
             operations_with_met_postconditions=met_post,
         )
+        if entry is not None and None not in keys:
+            submission.script_kind = (self, tuple(keys), ignore_conditions_on_execution, entry)
+        return submission
 
 
 def memoize_groups(project: FlowProject) -> None:

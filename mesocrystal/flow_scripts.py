@@ -64,11 +64,16 @@ class _JobReads:
         del self.environment.getattr, self.environment.getitem
 
 
-def _kind(op, job_id: str) -> tuple:
+def _kind(op, job_id: str):
     """What a template sees of a job operation, with the job's id left out.
 
     Directive values enter with their type: ``1``, ``1.0`` and ``True`` are equal in Python,
-    not in a script."""
+    not in a script. An operation of :class:`mesocrystal.flow_groups.MemoizedFlowGroup` says
+    what its command and directives follow from beside its job (``script_kind``).
+    """
+    kind = getattr(op, "script_kind", None)
+    if kind is not None:
+        return kind
     return (
         type(op),
         op.name,
