@@ -42,6 +42,7 @@ from flow.project import (
     _SubmissionJobOperation,
 )
 from flow.scheduling.base import JobStatus
+from flow.util.misc import _TrackGetItemDict
 
 from mesocrystal.flow_scripts import ScriptMemoProject
 from mesocrystal.flow_status import OperationStatusProject
@@ -70,8 +71,16 @@ class _LazyIdJobOperation(_JobOperation):
     #: (:mod:`mesocrystal.flow_scripts`).
     script_kind = None
 
-    def __init__(self, group, jobs, name, cmd, directives, user_directives):
-        super().__init__(None, name, jobs, cmd, directives, user_directives)
+    def __init__(self, group, jobs, name, cmd, directives):
+        """As :class:`flow.project._JobOperation`, with ``directives`` taken as they are: a
+        ``_TrackGetItemDict`` with its ``_keys_set_by_user``, which the operations of one
+        directive key share (signac-flow reads the directives of the submitted operation
+        only, never those of the operations it lists; here they are never changed after)."""
+        self._id = None
+        self.name = name
+        self._jobs = jobs
+        self._cmd = cmd
+        self.directives = directives
         self._group = group
 
     @property
@@ -254,14 +263,21 @@ class MemoizedFlowGroup(FlowGroup):
             else:
                 continue
             cmd = _Lazy(self._operation_command, entrypoint, name, operation, directives, key, jobs)
-            job_op = _LazyIdJobOperation(self, jobs, name, cmd, directives, set(user_keys))
-            prefix = self._memo().get(("prefix", key)) if key is not None else None
-            if prefix is None:  # the environment's prefix follows the directives alone
-                prefix = env.get_prefix(job_op)
+            shared = self._memo().get(("operation", key)) if key is not None else None
+            if shared is None:
+                tracked = _TrackGetItemDict(directives)
+                tracked._keys_set_by_user = set(user_keys)
+                job_op = _LazyIdJobOperation(self, jobs, name, cmd, tracked)
+                prefix = env.get_prefix(job_op)  # follows the directives alone
+                fork = prefix != "" or self.run_options != ""
+                if fork:
+                    tracked["fork"] = True
                 if key is not None:
-                    self._memo()[("prefix", key)] = prefix
-            if prefix != "" or self.run_options != "":
-                job_op.directives["fork"] = True
+                    self._memo()[("operation", key)] = (tracked, prefix, fork)
+            else:
+                tracked, prefix, fork = shared
+                job_op = _LazyIdJobOperation(self, jobs, name, cmd, tracked)
+            if fork:
                 job_op._cmd = f"{prefix} {job_op.cmd}"
             plain_command = entry is not None and not isinstance(operation, FlowCmdOperation)
             if key is not None and plain_command:

@@ -248,7 +248,8 @@ class _CheckpointSteps:
     file again: at 100,000 jobs that is most of its time. The restart file is replaced, never
     modified in place, so its version identifies its step. The steps are kept in memory and,
     between commands, in :data:`products.CHECKPOINT_STEPS_JSON` (written atomically at exit when new
-    steps were read; concurrent writers only lose cache entries).
+    steps were read; concurrent writers only lose cache entries), each as
+    ``[mtime_ns, size, step]`` and, once asked for, the total steps of the job's run.
     """
 
     def __init__(self):
@@ -268,7 +269,8 @@ class _CheckpointSteps:
             for key, value in data.items():
                 self._steps.setdefault(os.path.join(root, key), value)
 
-    def step(self, job) -> int | None:
+    def _entry(self, job) -> list | None:
+        """``[mtime_ns, size, step, (required steps)]`` of the job's checkpoint, or None."""
         st = products.stat(job, products.RESTART_GSD)
         if st is None:
             return None
@@ -278,15 +280,37 @@ class _CheckpointSteps:
             self._load(root)
         entry = self._steps.get(path)
         if entry is not None and entry[0] == st.st_mtime_ns and entry[1] == st.st_size:
-            return entry[2]
+            return entry
         step = schema.last_step(path)
-        self._steps[path] = [st.st_mtime_ns, st.st_size, step]
+        entry = self._steps[path] = [st.st_mtime_ns, st.st_size, step]
         if step is not None:
-            self._dirty.add(root)
-            if not self._saving:
-                self._saving = True
-                atexit.register(self.save)
-        return step
+            self._changed(root)
+        return entry
+
+    def _changed(self, root: str) -> None:
+        self._dirty.add(root)
+        if not self._saving:
+            self._saving = True
+            atexit.register(self.save)
+
+    def step(self, job) -> int | None:
+        entry = self._entry(job)
+        return None if entry is None else entry[2]
+
+    def step_of_run(self, job) -> tuple[int, int] | None:
+        """(step of the checkpoint, total steps of the run), or None without a checkpoint.
+
+        The total (:func:`required_steps`) is kept beside the step: a job's state point
+        never changes, and reading it would load the state points of the whole study.
+        """
+        entry = self._entry(job)
+        if entry is None or entry[2] is None:
+            return None
+        if len(entry) < 4 or not isinstance(entry[3], int):
+            del entry[3:]
+            entry.append(required_steps(job))
+            self._changed(job.project.path)
+        return entry[2], entry[3]
 
     def save(self) -> None:
         """Write the steps of every project read from (atomically; errors are ignored)."""
@@ -326,8 +350,8 @@ def required_steps(job) -> int:
 @snapshot
 def simulated(job) -> bool:
     """The checkpoint has reached the end of the run."""
-    step = checkpoint_step(job)
-    return step is not None and step >= required_steps(job)
+    run = _checkpoint_steps.step_of_run(job)
+    return run is not None and run[0] >= run[1]
 
 
 @snapshot
@@ -384,7 +408,7 @@ def structure_label(job) -> str | None:
 @snapshot
 def progress_label(job) -> str | None:
     """``"simulating: 40%"`` for a started, unfinished run."""
-    step = checkpoint_step(job)
-    if step is None or step >= required_steps(job):
+    run = _checkpoint_steps.step_of_run(job)
+    if run is None or run[0] >= run[1]:
         return None
-    return f"simulating: {100 * step // required_steps(job)}%"
+    return f"simulating: {100 * run[0] // run[1]}%"

@@ -36,6 +36,14 @@ def test_checkpoint_step_is_kept_per_file_version(tmp_path, monkeypatch):
     monkeypatch.setattr(schema, "last_step", lambda path: 1 / 0)
     assert workflow._CheckpointSteps().step(job) == 123
     monkeypatch.undo()
+    # The total steps of the run are kept beside the step: no state point is read for them.
+    steps = workflow._CheckpointSteps()
+    assert steps.step_of_run(job) == (123, workflow.required_steps(job))
+    steps.save()
+    monkeypatch.setattr(workflow, "required_steps", lambda job: 1 / 0)
+    assert json.loads(cache.read_text())[key][2:] == [123, 500]  # 100 + 400 steps
+    assert workflow._CheckpointSteps().step_of_run(job) == (123, 500)
+    monkeypatch.undo()
     # ... and reads the step again once the checkpoint is replaced.
     frame = schema.read_last_frame(restart)
     frame.configuration.step = 300
