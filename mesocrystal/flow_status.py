@@ -25,6 +25,7 @@ import functools
 import logging
 
 from flow import FlowProject
+from flow.aggregates import _AggregateStoresCursor
 from flow.project import IgnoreConditions
 from flow.scheduling.base import JobStatus
 from flow.util.misc import _get_parallel_executor
@@ -142,7 +143,7 @@ class OperationStatusProject(FlowProject):
         with self._buffered():
             pairs = list(
                 self._generate_selected_aggregate_groups(
-                    selected_aggregates=aggregates, selected_groups=status_groups
+                    selected_aggregates=self._selection(aggregates), selected_groups=status_groups
                 )
             )
             statuses = self._scheduler_statuses(pairs, scheduler_info)
@@ -159,6 +160,29 @@ class OperationStatusProject(FlowProject):
             else:
                 job_labels = []
         return results, job_labels, individual_jobs
+
+    def _selection(self, aggregates):
+        """``aggregates`` for signac-flow's ``_generate_selected_aggregate_groups``: None
+        (every aggregate of every store, in the store's order) for a selection of them all.
+
+        Given a selection, signac-flow iterates over all aggregates of all stores once for
+        each store and asks the store whether it holds each (for a store of jobs, whether the
+        job's directory exists). Where no two stores share an aggregate, a selection of them
+        all yields the same aggregates in the same order as None: call within ``_buffered``.
+        """
+        stores = self._group_to_aggregate_store.inverse.keys()
+        if type(aggregates) is not _AggregateStoresCursor or aggregates._stores != stores:
+            return aggregates
+        ids, count = set(), 0
+        for store in stores:
+            keys = list(store.keys())
+            ids.update(keys)
+            count += len(keys)
+        return None if len(ids) == count else aggregates
+
+    def _get_submission_operations(self, aggregates, *args, **kwargs):
+        """signac-flow's submission operations, from :meth:`_selection` of ``aggregates``."""
+        return super()._get_submission_operations(self._selection(aggregates), *args, **kwargs)
 
     def _scheduler_statuses(self, pairs, scheduler_info) -> list:
         """The scheduler status of every (aggregate, group) pair, with signac-flow's update of

@@ -125,7 +125,13 @@ def _signac_flow_project(flow_project):
     ].operation_directives["plot"]
     for group in plain.groups.values():
         group.__class__ = FlowGroup
-    for name in ("_fetch_status", "_generate_submit_script", "_eligible_for_submission"):
+    overridden = (
+        "_fetch_status",
+        "_generate_submit_script",
+        "_eligible_for_submission",
+        "_get_submission_operations",
+    )
+    for name in overridden:
         setattr(plain, name, functools.partial(getattr(FlowProject, name), plain))
     return plain
 
@@ -331,11 +337,13 @@ def test_a_queued_group_blocks_the_groups_it_overlaps(study):
     assert not flow_project._eligible_for_submission(assemble, jobs, JobStatus.unknown, queued)
 
 
-def _fetch_both(flow_project, monkeypatch, scheduler_info, cached, prepare=None, **kwargs):
+def _fetch_both(
+    flow_project, monkeypatch, scheduler_info, cached, prepare=None, selection=None, **kwargs
+):
     """signac-flow's ``_fetch_status`` by ``flow_project`` and by signac-flow, with the
     scheduler reporting ``scheduler_info`` and ``cached`` as the cached scheduler status;
     each with the cached status it leaves in the project document; ``prepare(project)``
-    first."""
+    first. ``selection``: jobs (default: all, as ``status`` without ``-j`` or ``-f``)."""
     answers = []
     for project in (flow_project, _signac_flow_project(flow_project)):
         if prepare is not None:
@@ -344,7 +352,11 @@ def _fetch_both(flow_project, monkeypatch, scheduler_info, cached, prepare=None,
         project.document["_status"] = dict(cached)
         status_snapshot.take_snapshot()
         results, labels, jobs = project._fetch_status(
-            aggregates=None, err=io.StringIO(), ignore_errors=True, hide_progress=True, **kwargs
+            aggregates=project._convert_jobs_to_aggregates(selection),
+            err=io.StringIO(),
+            ignore_errors=True,
+            hide_progress=True,
+            **kwargs,
         )
         answers.append((results, labels, {job.id for job in jobs}, project.document["_status"]()))
     return answers
@@ -371,6 +383,10 @@ def test_status_is_signac_flows(replicas, monkeypatch, names):
     assemble = {(g["assemble"]["eligible"], g["assemble"]["completed"]) for g in by_id.values()
                 if "assemble" in g}  # fmt: skip
     assert {(True, False), (False, True)} <= assemble
+    # A selection of jobs (-j): those jobs only.
+    some = [aggregate[0] for aggregate in aggregates[::3]]
+    ours, theirs = _fetch_both(flow_project, monkeypatch, {}, {}, selection=some, names=names)
+    assert ours == theirs and ours[2] == {job.id for job in some}
     # Nothing queued, nothing cached: no scheduler id is needed, the document is written.
     assert _fetch_both(flow_project, monkeypatch, {}, {}, names=names)[0][3] == {}
     ours, theirs = _fetch_both(flow_project, monkeypatch, {}, {}, names=names)
