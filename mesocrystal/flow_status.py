@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import Counter
 
 from flow import FlowProject
-from flow.aggregates import _AggregateStoresCursor
+from flow.aggregates import _AggregateStoresCursor, _DefaultAggregateStore
 from flow.project import IgnoreConditions
 from flow.scheduling.base import JobStatus
 from flow.util.misc import _get_parallel_executor
@@ -167,18 +168,24 @@ class OperationStatusProject(FlowProject):
 
         Given a selection, signac-flow iterates over all aggregates of all stores once for
         each store and asks the store whether it holds each (for a store of jobs, whether the
-        job's directory exists). Where no two stores share an aggregate, a selection of them
-        all yields the same aggregates in the same order as None: call within ``_buffered``.
+        job's directory exists). A selection of them all yields the same aggregates in the
+        same order as None where every store of more than one aggregate shares none with
+        another store (the study's stores of all jobs hold the same one): call within
+        ``_buffered``.
         """
         stores = self._group_to_aggregate_store.inverse.keys()
         if type(aggregates) is not _AggregateStoresCursor or aggregates._stores != stores:
             return aggregates
-        ids, count = set(), 0
-        for store in stores:
-            keys = list(store.keys())
-            ids.update(keys)
-            count += len(keys)
-        return None if len(ids) == count else aggregates
+        ids = [
+            # keys() of a store of jobs yields nothing in buffered mode (signac-flow 0.29)
+            self._jobs_cursor._ids if isinstance(store, _DefaultAggregateStore) else store.keys()
+            for store in stores
+        ]
+        stores_of = Counter(key for keys in ids for key in set(keys))
+        for keys in ids:
+            if len(keys) > 1 and any(stores_of[key] > 1 for key in keys):
+                return aggregates
+        return None
 
     def _get_submission_operations(self, aggregates, *args, **kwargs):
         """signac-flow's submission operations, from :meth:`_selection` of ``aggregates``."""

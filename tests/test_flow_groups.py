@@ -383,6 +383,8 @@ def test_status_is_signac_flows(replicas, monkeypatch, names):
     assemble = {(g["assemble"]["eligible"], g["assemble"]["completed"]) for g in by_id.values()
                 if "assemble" in g}  # fmt: skip
     assert {(True, False), (False, True)} <= assemble
+    with flow_project._buffered():  # the study's stores: all jobs iterated store by store
+        assert flow_project._selection(flow_project._convert_jobs_to_aggregates(None)) is None
     # A selection of jobs (-j): those jobs only.
     some = [aggregate[0] for aggregate in aggregates[::3]]
     ours, theirs = _fetch_both(flow_project, monkeypatch, {}, {}, selection=some, names=names)
