@@ -19,9 +19,11 @@ jobs and seven operations in the ``study`` group, most of ``submit``'s time.
 The submission operation it returns is the one signac-flow builds: same id, commands,
 directives and lists, so the job scripts are the same. The scheduler ids of the groups (which
 ``status`` and ``run`` ask for too) are signac-flow's strings, with the parts that do not depend
-on the job worked out once; everything else in ``run`` and ``status`` is signac-flow's own.
+on the job worked out once; everything else in ``run`` is signac-flow's own.
 :class:`MemoizedFlowProject` gives a project these groups and skips signac-flow's look for earlier
-submissions of overlapping groups when the scheduler lists no job of the project.
+submissions of overlapping groups when the scheduler lists no job of the project; its ``status``
+is :class:`mesocrystal.flow_status.OperationStatusProject`'s and its job scripts are rendered
+once per kind of job (:class:`mesocrystal.flow_scripts.ScriptMemoProject`).
 
 The methods overridden here are internal to signac-flow: ``constraints.txt`` pins its version,
 and ``tests/test_flow_groups.py`` compares every answer with that of signac-flow's own groups,
@@ -312,7 +314,9 @@ def memoize_groups(project: FlowProject) -> None:
 
 
 class MemoizedFlowProject(ScriptMemoProject, OperationStatusProject):
-    """A :class:`flow.FlowProject` with :class:`MemoizedFlowGroup` groups.
+    """A :class:`flow.FlowProject` with :class:`MemoizedFlowGroup` groups, the ``status`` of
+    :class:`~mesocrystal.flow_status.OperationStatusProject` and the job scripts of
+    :class:`~mesocrystal.flow_scripts.ScriptMemoProject`.
 
     Also skips signac-flow's per-group check of earlier submissions when the scheduler reports
     none of this project's jobs (the answer is then "not submitted" for every group).

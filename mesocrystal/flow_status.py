@@ -6,12 +6,16 @@ whether it is eligible: here nine groups per job (each operation is a group of i
 computes the scheduler id (an MD5 hash) of every group of every job to look it up in the queue.
 :class:`OperationStatusProject` fetches the same status with:
 
-* **one answer per operation and job**: whether its preconditions are met and whether all its
-  postconditions are, asked lazily and in signac-flow's order, and each group's "complete"
-  and "eligible" derived from these answers with signac-flow's rules;
+* **one answer per operation and job**: whether all its postconditions are met and, if not,
+  whether its preconditions are (signac-flow asks the same of every operation for its own
+  group); each group's "complete" and "eligible" follow from these answers with
+  signac-flow's rules, worked out once for every combination of answers and copied for the
+  jobs that give it;
 * **scheduler ids only where they can matter**: the readable part of an id (project, job and
   operations; no hash) is compared first with the ids that the queue and the project's
-  cached scheduler status hold, and the hash is computed only on a match.
+  cached scheduler status hold, and the hash is computed only on a match;
+* **every aggregate, store by store**: without a selection of jobs, each store's aggregates
+  are taken from the store (:meth:`OperationStatusProject._selection`, also for ``submit``).
 
 The status it returns is signac-flow's: the same groups and values in the same order, the
 same errors (a job whose conditions raise is evaluated by signac-flow's own code) and the same
@@ -40,7 +44,8 @@ _HASH_LENGTH = 32
 
 class _OperationAnswers:
     """Whether an operation's preconditions, and all its postconditions, are met for an
-    aggregate: each asked once, when first needed, in the order signac-flow asks them."""
+    aggregate: each asked once, when first needed, in the order signac-flow asks them. A
+    condition that raises is not answered here: its caller falls back to signac-flow."""
 
     __slots__ = ("aggregate", "pre", "complete")
 
