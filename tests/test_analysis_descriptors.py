@@ -942,3 +942,34 @@ def test_packing_survives_a_second_voro_plus_plus_in_the_process(tmp_path):
     assert res["before"] is True and res["after"] is False
     assert res["method"] == "delaunay"
     assert res["phi"] == pytest.approx(PACKING["fcc"], abs=2e-3)
+
+
+def test_interior_solid_fraction_is_capped_by_the_crystal_share():
+    """A crystalline core of 60 bodies in an amorphous aggregate of 1,000 whose only interior
+    bodies (all Voronoi neighbours in contact) are the core and 10 others: the interior alone
+    says 60/70 solid-like, the crystal share (the core and the 40 bodies touching it) 100/1000.
+    A finite crystal (every aggregated body solid-like or touching one) keeps its interior
+    fraction."""
+    from types import SimpleNamespace
+
+    from mesocrystal.analysis.descriptors import _solid_fraction
+
+    n = 1000
+    solid = np.zeros(n, dtype=bool)
+    solid[:60] = True
+    interior = solid.copy()
+    interior[500:510] = True
+    core = np.arange(60)
+    touching = np.arange(60, 100)  # each bonded to a core body, in both directions
+    i = np.concatenate([core[:-1], core[1:], touching, touching % 60])
+    j = np.concatenate([core[1:], core[:-1], touching % 60, touching])
+    network = SimpleNamespace(i=i, j=j)
+    aggregated = np.ones(n, dtype=bool)
+    bo, pack = SimpleNamespace(solid=solid), SimpleNamespace(interior=interior)
+    basis, fraction = _solid_fraction(bo, pack, aggregated, aggregated, network)
+    assert basis == "interior"
+    assert fraction == pytest.approx(100 / n)
+    # the same core alone: every aggregated body is in the crystal share
+    alone = np.arange(n) < 100
+    basis, fraction = _solid_fraction(bo, pack, alone, alone, network)
+    assert fraction == pytest.approx(60 / 70)

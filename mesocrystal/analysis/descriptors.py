@@ -405,16 +405,31 @@ def _packing(system: BodySystem, aggregated: np.ndarray, window: np.ndarray | No
     return pack, int(np.count_nonzero(aggregated & window))
 
 
-def _solid_fraction(bo, pack, aggregated: np.ndarray) -> tuple[str, float]:
+def _solid_fraction(
+    bo, pack, aggregated: np.ndarray, probed: np.ndarray, network
+) -> tuple[str, float]:
     """Solid-like fraction on the interior of the aggregates when it holds
-    :data:`MIN_INTERIOR` bodies, else on the whole aggregates; returns ``(basis, fraction)``."""
+    :data:`MIN_INTERIOR` bodies, else on the whole aggregates; returns ``(basis, fraction)``.
+    ``probed``: the aggregated bodies of the analysis window (all of them without a window),
+    where every test of :mod:`analysis.bondorder` is made.
+
+    The interior (:func:`analysis.packing.voronoi_packing`) leaves out surface bodies, which are
+    not solid-like even in a perfect crystal; but it also favours dense regions, so a small
+    crystalline core inside a loose amorphous aggregate can make up most of it. The interior
+    fraction is therefore capped by the *crystal share*: the fraction of the probed aggregated
+    bodies that are solid-like or in contact with a solid-like body (a crystal with its surface
+    layer). A finite crystal, with or without vacancies, has a crystal share near 1; an
+    amorphous aggregate grown around a crystalline core of a twentieth of its bodies has about
+    0.1.
+    """
     if int(np.count_nonzero(pack.interior)) >= MIN_INTERIOR:
-        basis, mask = "interior", pack.interior
-    elif np.any(aggregated):
-        basis, mask = "aggregate", aggregated
-    else:
-        basis, mask = "none", aggregated
-    return basis, float(np.mean(bo.solid[mask])) if np.any(mask) else float("nan")
+        interior = float(np.mean(bo.solid[pack.interior]))
+        crystal = bo.solid.copy()
+        crystal[network.i[bo.solid[network.j]]] = True
+        return "interior", min(interior, float(np.mean(crystal[probed])))
+    if np.any(aggregated):
+        return "aggregate", float(np.mean(bo.solid[aggregated]))
+    return "none", float("nan")
 
 
 def _order(system: BodySystem, network, agg, window, clock: dict):
@@ -509,7 +524,8 @@ def compute_descriptors(
     pack, n_probe = _packing(system, aggregated, window)
     lap("voronoi")
     n_int = int(np.count_nonzero(pack.interior))
-    basis, solid = _solid_fraction(bo, pack, aggregated)
+    probed = aggregated if window is None else aggregated & window
+    basis, solid = _solid_fraction(bo, pack, aggregated, probed, network)
 
     desc = Descriptors(
         n_bodies=system.n,
