@@ -177,7 +177,8 @@ def test_environment_of_a_generic_or_a_named_cluster(monkeypatch):
 # -- job scripts (submit --pretend) ------------------------------------------------------------
 @pytest.fixture(scope="module")
 def pretend_project(tmp_path_factory) -> Path:
-    """The quick study, initialized, so that ``assemble`` is eligible for submission."""
+    """The quick study, initialized, so that ``assemble`` is eligible for submission (10 s of
+    pair tables: the tests that use it are marked slow to keep the quick check quick)."""
     path = make_project(tmp_path_factory.mktemp("pretend"))
     run_script(path, "init.py", "quick")
     run_script(path, "project.py", "run", "-o", "initialize")
@@ -217,6 +218,7 @@ def check_bash(script: str, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
+@pytest.mark.slow
 def test_gpu_script_requests_what_the_directives_say(pretend_project, fake_queue, tmp_path):
     proc = pretend(
         pretend_project,
@@ -252,6 +254,7 @@ def test_gpu_script_requests_what_the_directives_say(pretend_project, fake_queue
         check_bash(script, tmp_path)
 
 
+@pytest.mark.slow
 def test_gres_flag_and_defaults_from_the_environment(pretend_project, fake_queue):
     env = {
         **fake_queue,
@@ -270,6 +273,7 @@ def test_gres_flag_and_defaults_from_the_environment(pretend_project, fake_queue
     assert "#SBATCH --account=proj42" in lines
 
 
+@pytest.mark.slow
 def test_cpu_engine_and_cpu_operations_request_no_gpu(pretend_project, fake_queue, tmp_path):
     project = signac.get_project(pretend_project)
     proc = pretend(pretend_project, fake_queue, "-o", "assemble", engine="lammps")
@@ -295,6 +299,7 @@ def test_cpu_engine_and_cpu_operations_request_no_gpu(pretend_project, fake_queu
         shutil.rmtree(fresh.path)
 
 
+@pytest.mark.slow
 def test_parallel_bundle_shares_one_node(pretend_project, fake_queue, tmp_path):
     args = ("-o", "assemble", "--bundle", "2")
     proc = pretend(pretend_project, fake_queue, *args, "--parallel", engine="hoomd")
@@ -377,6 +382,7 @@ def test_several_ranks_get_a_launcher_line(pretend_project, fake_queue, tmp_path
     assert not re.search(r"(srun|mpirun|mpiexec) -n", script)  # one rank: no launcher
 
 
+@pytest.mark.slow
 def test_cpu_template_refuses_gpu_operations(pretend_project, fake_queue):
     project = signac.get_project(pretend_project)
     project.doc["engine"] = "hoomd"
@@ -399,6 +405,7 @@ def test_cpu_template_refuses_gpu_operations(pretend_project, fake_queue):
     assert "# Software environment (templates/setup.sh)." in script
 
 
+@pytest.mark.slow
 def test_unreadable_queue_submits_nothing(pretend_project, fake_queue, tmp_path):
     """Where squeue fails, submit stops before sbatch: nothing can be submitted twice."""
     bin_dir = tmp_path / "bin"
@@ -642,6 +649,7 @@ def test_walltime_stop_and_resume_through_the_scheduler(slurm, tmp_path):
     assert "step" in logs[-1].read_text()  # progress lines of the run that finished
 
 
+@pytest.mark.slow
 def test_forced_slurm_without_controller_fails_in_one_line(pretend_project, fake_queue, tmp_path):
     """The SLURM environment forced, no controller: one line on stderr, no traceback, no sbatch."""
     bin_dir = tmp_path / "bin"
@@ -663,6 +671,7 @@ def test_forced_slurm_without_controller_fails_in_one_line(pretend_project, fake
     assert not calls.exists()
 
 
+@pytest.mark.slow
 def test_clients_without_controller_fall_back_to_no_scheduler(pretend_project, tmp_path):
     """SLURM clients without a reachable controller: status works, without a queue."""
     bin_dir = tmp_path / "bin"
