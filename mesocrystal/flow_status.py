@@ -54,28 +54,24 @@ class _OperationAnswers:
         self.pre = {}
         self.complete = {}
 
+    def _all_met(self, conditions) -> bool:
+        # the functions themselves, in order, stopping at the first unmet one: when one raises,
+        # signac-flow's call raises its error
+        return all(condition._callback(*self.aggregate) for condition in conditions)
+
     def pre_met(self, operation) -> bool:
+        """All preconditions met (True without any)."""
         met = self.pre.get(operation)
         if met is None:
-            met = True
-            for condition in operation._preconditions:
-                # the function itself: when it raises, signac-flow's call raises its error
-                if not condition._callback(*self.aggregate):
-                    met = False
-                    break
-            self.pre[operation] = met
+            met = self.pre[operation] = self._all_met(operation._preconditions)
         return met
 
     def completed(self, operation) -> bool:
         """signac-flow's ``_complete``: all postconditions met (False without any)."""
         done = self.complete.get(operation)
         if done is None:
-            done = bool(operation._postconditions)
-            for condition in operation._postconditions:
-                if not condition._callback(*self.aggregate):
-                    done = False
-                    break
-            self.complete[operation] = done
+            posts = operation._postconditions
+            done = self.complete[operation] = bool(posts) and self._all_met(posts)
         return done
 
     def eligible(self, operation) -> bool:
@@ -89,20 +85,9 @@ class _OperationAnswers:
     def group_status(self, operations: tuple) -> tuple[bool, bool]:
         """(completed, eligible) of the group of ``operations``, as signac-flow's
         ``compute_status`` has them (with its short-circuits)."""
-        complete = self.complete
-        completed = True
-        for op in operations:
-            done = complete.get(op)
-            if done is None:
-                done = self.completed(op)
-            if not done:
-                completed = False
-                break
+        completed = all(self.completed(op) for op in operations)
         if len(operations) > 1:
-            for op in operations:
-                if self.eligible(op):
-                    return completed, True
-            return completed, False
+            return completed, any(self.eligible(op) for op in operations)
         # signac-flow: not complete and eligible when postconditions are ignored
         return completed, not completed and self.pre_met(operations[0])
 

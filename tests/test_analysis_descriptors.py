@@ -552,15 +552,21 @@ def test_dilute_contact_and_near_networks_share_one_search(monkeypatch):
     assert 0 < len(nets[0].i) < len(nets[1].i)
 
 
-def test_contacts_do_not_depend_on_the_block_size(monkeypatch):
-    """Candidate pairs and cuboid contacts computed in blocks of 257 pairs equal those of one
-    block, array for array (dense random platelets)."""
+def _dense_random_platelets(seed: int):
+    """800 randomly placed and oriented square platelets in a 40 nm box (overlapping: many
+    candidate pairs and contacts); returns ``(box, positions, orientations, shape)``."""
     plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
-    rng = np.random.default_rng(14)
+    rng = np.random.default_rng(seed)
     n, side = 800, 40.0
     box = freud.box.Box.cube(side)
     pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
-    quat = refs.random_quaternions(n, rng)
+    return box, pos, refs.random_quaternions(n, rng), plate
+
+
+def test_contacts_do_not_depend_on_the_block_size(monkeypatch):
+    """Candidate pairs and cuboid contacts computed in blocks of 257 pairs equal those of one
+    block, array for array (dense random platelets)."""
+    box, pos, quat, plate = _dense_random_platelets(14)
     results = []
     for block in (1 << 30, 257):
         monkeypatch.setattr(aggregation, "_BLOCK", block)
@@ -579,12 +585,7 @@ def test_results_do_not_depend_on_the_number_of_threads(monkeypatch):
     """Contacts, aggregates and bond order of dense random platelets computed in blocks of 257
     pairs on one and on three threads are identical, array for array (blocks are joined in
     order, and the orientational order and layering run beside the bond order)."""
-    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
-    rng = np.random.default_rng(15)
-    n, side = 800, 40.0
-    box = freud.box.Box.cube(side)
-    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
-    quat = refs.random_quaternions(n, rng)
+    box, pos, quat, plate = _dense_random_platelets(15)
     monkeypatch.setattr(aggregation, "_BLOCK", 257)
     monkeypatch.setattr(bondorder, "_BOND_BLOCK", 257)
     results = []
