@@ -627,20 +627,24 @@ def test_box_too_small_is_an_error():
 
 
 def test_analysis_window_is_one_ball():
-    # 32,000 FCC bodies: the window of 10^4 bodies is a ball wider than half the box; its
-    # non-interior bodies are its outer two layers only, none along a cut through the ball
+    # 32,000 FCC bodies: the window of 10^4 bodies is a ball wider than half the box; the inner
+    # window of the tessellation is a smaller ball about the same centre, and its non-interior
+    # bodies are its outer two layers only, none along a cut through the ball
     frame = refs.crystal("fcc", 20)
     desc, per = compute_descriptors(frame, per_body=True)
     system = per.system
     window = descriptors._window(system, per.aggregation)
+    inner = descriptors._window(system, per.aggregation, descriptors.VORONOI_BODIES)
     assert window is not None and np.count_nonzero(window) == descriptors.WINDOW_BODIES
+    assert np.count_nonzero(inner) == descriptors.VORONOI_BODIES and not np.any(inner & ~window)
     centre = system.box.center_of_mass(system.positions[window])
     dist = np.linalg.norm(system.box.wrap(system.positions - centre), axis=1)
-    radius = dist[window].max()
-    assert 2.0 * radius > 0.5 * nearest_plane_distance(system.box)
-    outer = window & ~per.packing.interior
+    assert 2.0 * dist[window].max() > 0.5 * nearest_plane_distance(system.box)
+    radius = dist[inner].max()
+    assert not np.any(per.packing.interior & ~inner)
+    outer = inner & ~per.packing.interior
     assert dist[outer].min() > radius - 2.5 * refs.SPHERE_D
-    assert desc.interior_fraction > 0.6
+    assert desc.interior_fraction > 0.5
     assert desc.solid_fraction == 1.0
     assert desc.packing_fraction == pytest.approx(PACKING["fcc"], abs=0.005)
 
