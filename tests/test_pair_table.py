@@ -97,6 +97,26 @@ def test_table_files_roundtrip_and_detect_stale_keys(tmp_path):
     assert PairTable.load(files[0], key) is None
 
 
+def _save_repeatedly(args):
+    table, path, key, times = args
+    for _ in range(times):
+        table.save(path, key)
+
+
+def test_jobs_sharing_a_table_can_write_it_at_the_same_time(tmp_path):
+    # the jobs of a study share pair tables; two of them computing the same table at once must
+    # both finish, and the file must be whole afterwards
+    import multiprocessing
+
+    model = build_model(resolve(normalize({"shape": "sphere", "N": 16, "epsilon_kT": 0.2})))
+    path = tmp_path / "shared.npz"
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pool.map(_save_repeatedly, [(model.pair_table, path, "k", 25)] * 4)
+    back = PairTable.load(path, "k")
+    np.testing.assert_array_equal(back.get(0, 0).energy, model.pair_table.get(0, 0).energy)
+    assert [f.name for f in tmp_path.iterdir()] == ["shared.npz"]
+
+
 def test_force_integrates_to_the_energy():
     """The tabulated force integrated inwards from the cut-off gives back the tabulated
     energy within 0.05 kT wherever the energy is below 10 kT (consistent energy and force:

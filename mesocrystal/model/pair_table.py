@@ -35,12 +35,12 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import rowan
 from scipy.special import logsumexp
 
+from mesocrystal.files import atomic_output
 from mesocrystal.model.interactions import SitePotential, random_quaternions
 from mesocrystal.model.shapes import BodyShape
 
@@ -140,16 +140,17 @@ class PairTable:
         return max(f.r_cut for f in self.on.values())
 
     def save(self, path: str | os.PathLike, key: str) -> None:
-        """Write to ``path`` (``.npz``) atomically, tagged with the input ``key``."""
+        """Write to ``path`` (``.npz``) atomically, tagged with the input ``key``.
+
+        Jobs that share a table may write it at the same time; each writes its own temporary
+        file (:func:`mesocrystal.files.atomic_output`) and the last rename wins."""
         arrays = {"key": np.array(key), "types": np.array(self.types)}
         for name, table in (("on", self.on), ("off", self.off)):
             for (i, j), f in table.items():
                 arrays[f"{name}_{i}_{j}"] = np.vstack([f.r, f.energy, f.force, f.error])
                 arrays[f"{name}_{i}_{j}_rel"] = np.array(f.r_reliable)
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp.npz")
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
+        with atomic_output(path) as tmp:
+            np.savez(tmp, **arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike, key: str) -> PairTable | None:
