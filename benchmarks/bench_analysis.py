@@ -7,6 +7,14 @@ Usage::
     python benchmarks/bench_analysis.py --sizes 1000 100000 --threads 2 --repeat 3
     python benchmarks/bench_analysis.py --cli           # also: python -m analysis classify on
                                                         # GSD files of 1e5 bodies, import included
+    python benchmarks/bench_analysis.py --sizes --cli --baseline /tmp/before --rounds 3 --idle 0.3
+
+``--baseline DIR`` also times the command of another checkout of the project (an earlier commit,
+``git worktree add /tmp/before <commit>``) on the same files, each of its runs right before the
+current version's, so that both see the same machine. ``--idle LOAD`` waits (up to two minutes)
+before each command until the one-minute load average is below LOAD: the block-wise steps choose
+their threads from the load average, so on a machine that was just busy (the previous command
+included) they run on fewer threads than on an idle one; the load at the start is printed.
 
 Systems (3.5 nm spheres, positions in nm):
 
@@ -80,7 +88,7 @@ BUILDERS = {"crystal": crystal, "fluid": fluid, "platelets": platelets}
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument(
         "--skip-large", action="store_true", help="skip sizes above 200,000 (printed as skipped)"
     )
@@ -96,6 +104,17 @@ def main(argv=None) -> int:
         "the cores that other work leaves idle)",
     )
     parser.add_argument("--repeat", type=int, default=1, help="timed repetitions (best is shown)")
+    parser.add_argument(
+        "--baseline",
+        help="with --cli: another checkout of the project, timed in turn with this one",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --cli: rounds of every command")
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=None,
+        help="with --cli: wait before each command until the 1-minute load average is below this",
+    )
     args = parser.parse_args(argv)
     freud.parallel.set_num_threads(args.threads)
     print(f"freud {freud.__version__}, {os.cpu_count()} cores, threads={args.threads or 'all'}")
@@ -127,7 +146,7 @@ def main(argv=None) -> int:
                 f"   -> {label}"
             )
     if args.cli:
-        time_cli(rng)
+        time_cli(rng, args.baseline, args.rounds, args.idle)
     return 0
 
 
@@ -156,28 +175,51 @@ def _frame(system):
     return frame
 
 
-def time_cli(rng) -> None:
-    """Wall time of ``python -m analysis classify FILE`` (new process, import included)."""
+def time_cli(rng, baseline=None, rounds: int = 1, idle: float | None = None) -> None:
+    """Wall and CPU time of ``python -m analysis classify FILE --json`` (a new process, import
+    included), of this checkout and of ``baseline`` in turn, ``rounds`` times."""
     import gsd.hoomd
 
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    versions = (
+        [("current", root)] if baseline is None else [("baseline", baseline), ("current", root)]
+    )
     with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
         for name in ("crystal", "platelets"):
-            system = BUILDERS[name](100_000, rng)
-            path = os.path.join(tmp, f"{name}.gsd")
-            with gsd.hoomd.open(path, "w") as traj:
-                traj.append(_frame(system))
-            t0, c0 = time.perf_counter(), _children_cpu()
-            out = subprocess.run(
-                [sys.executable, "-m", "analysis", "classify", path, "--json"],
-                capture_output=True,
-                text=True,
-                cwd=root,
-                check=True,
-            )
-            wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
-            label = out.stdout.split('"label": "')[1].split('"')[0]
-            print(f"cli {name:<10} N={system.n:>7d} wall {wall:5.2f} s cpu {cpu:5.2f} s -> {label}")
+            paths[name] = os.path.join(tmp, f"{name}.gsd")
+            with gsd.hoomd.open(paths[name], "w") as traj:
+                traj.append(_frame(BUILDERS[name](100_000, rng)))
+        for _ in range(max(rounds, 1)):
+            for version, cwd in versions:
+                for name, path in paths.items():
+                    load = _wait_for_idle(idle)
+                    t0, c0 = time.perf_counter(), _children_cpu()
+                    out = subprocess.run(
+                        [sys.executable, "-m", "analysis", "classify", path, "--json"],
+                        capture_output=True,
+                        text=True,
+                        cwd=cwd,
+                        check=True,
+                    )
+                    wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
+                    label = out.stdout.split('"label": "')[1].split('"')[0]
+                    print(
+                        f"cli {version:<8} {name:<10} load {load:4.2f} wall {wall:5.2f} s "
+                        f"cpu {cpu:5.2f} s -> {label}",
+                        flush=True,
+                    )
+
+
+def _wait_for_idle(idle: float | None, limit: float = 120.0) -> float:
+    """Wait until the one-minute load average is below ``idle`` (at most ``limit`` seconds);
+    returns the load average at the end."""
+    start = time.perf_counter()
+    load = os.getloadavg()[0]
+    while idle is not None and load >= idle and time.perf_counter() - start < limit:
+        time.sleep(5.0)
+        load = os.getloadavg()[0]
+    return load
 
 
 def _children_cpu() -> float:
