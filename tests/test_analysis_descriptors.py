@@ -633,8 +633,7 @@ def test_analysis_window_is_one_ball():
     frame = refs.crystal("fcc", 20)
     desc, per = compute_descriptors(frame, per_body=True)
     system = per.system
-    window = descriptors._window(system, per.aggregation)
-    inner = descriptors._window(system, per.aggregation, descriptors.VORONOI_BODIES)
+    window, inner = descriptors._windows(system, per.aggregation)
     assert window is not None and np.count_nonzero(window) == descriptors.WINDOW_BODIES
     assert np.count_nonzero(inner) == descriptors.VORONOI_BODIES and not np.any(inner & ~window)
     centre = system.box.center_of_mass(system.positions[window])
@@ -645,6 +644,8 @@ def test_analysis_window_is_one_ball():
     outer = inner & ~per.packing.interior
     assert dist[outer].min() > radius - 2.5 * refs.SPHERE_D
     assert desc.interior_fraction > 0.5
+    n_interior = np.count_nonzero(per.packing.interior)
+    assert desc.interior_fraction == n_interior / descriptors.VORONOI_BODIES
     assert desc.solid_fraction == 1.0
     assert desc.packing_fraction == pytest.approx(PACKING["fcc"], abs=0.005)
 

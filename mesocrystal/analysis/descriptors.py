@@ -282,20 +282,23 @@ def _largest_aggregate_layering(
     return layering.layering_search(points, (lo * d, hi * d + allowance))
 
 
-def _window(
-    system: BodySystem, agg: aggregation.Aggregation, size: int = WINDOW_BODIES
-) -> np.ndarray | None:
-    """``(N,)`` mask of the ``size`` bodies nearest the centre of the largest aggregate (None if
-    that ball would wrap around the periodic box)."""
+def _windows(
+    system: BodySystem, agg: aggregation.Aggregation
+) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """``(N,)`` masks of the :data:`WINDOW_BODIES` and of the :data:`VORONOI_BODIES` bodies
+    nearest the centre of the largest aggregate (None, None if the larger ball would wrap around
+    the periodic box)."""
     centre = system.box.center_of_mass(system.positions[agg.largest])
     dist = np.linalg.norm(system.box.wrap(system.positions - centre), axis=1)
-    nearest = np.argpartition(dist, size)[:size]
+    nearest = np.argpartition(dist, WINDOW_BODIES)[:WINDOW_BODIES]
     reach = float(dist[nearest].max()) + 2.0 * float(system.per_body("circumsphere_diameter").max())
     if reach >= 0.5 * nearest_plane_distance(system.box):
-        return None
-    mask = np.zeros(system.n, dtype=bool)
-    mask[nearest] = True
-    return mask
+        return None, None
+    window = np.zeros(system.n, dtype=bool)
+    window[nearest] = True
+    inner = np.zeros(system.n, dtype=bool)
+    inner[nearest[np.argpartition(dist[nearest], VORONOI_BODIES)[:VORONOI_BODIES]]] = True
+    return window, inner
 
 
 def _window_packing(
@@ -404,13 +407,11 @@ def _layering(system: BodySystem, agg, nem_largest):
     return layers, layer_basis, condensed
 
 
-def _packing(system: BodySystem, agg: aggregation.Aggregation, window: np.ndarray | None):
+def _packing(system: BodySystem, aggregated: np.ndarray, inner: np.ndarray | None):
     """Voronoi packing of the aggregates (of the inner window, :data:`VORONOI_BODIES`, of a large
     system) and the number of bodies probed."""
-    aggregated = agg.aggregated
-    if window is None:
+    if inner is None:
         return packing.voronoi_packing(system, aggregated), int(np.count_nonzero(aggregated))
-    inner = _window(system, agg, VORONOI_BODIES)
     pack = _window_packing(system, aggregated, inner)
     return pack, int(np.count_nonzero(aggregated & inner))
 
@@ -528,10 +529,10 @@ def compute_descriptors(
     lap("clusters")
     aggregated = agg.aggregated
     n_agg = int(np.count_nonzero(aggregated))
-    window = _window(system, agg) if n_agg > WINDOW_BODIES else None
+    window, inner = _windows(system, agg) if n_agg > WINDOW_BODIES else (None, None)
     bo, nem, (layers, layer_basis, condensed) = _order(system, network, agg, window, clock)
     t0 = time.perf_counter()
-    pack, n_probe = _packing(system, agg, window)
+    pack, n_probe = _packing(system, aggregated, inner)
     lap("voronoi")
     n_int = int(np.count_nonzero(pack.interior))
     probed = aggregated if window is None else aggregated & window
