@@ -40,6 +40,7 @@ from mesocrystal.analysis.bondorder import (
     solid_bond_counts,
     wigner_invariant,
 )
+from mesocrystal.analysis.classify import classify
 from mesocrystal.analysis.io import FrameError, nearest_plane_distance
 from mesocrystal.analysis.layering import density_wave_amplitude
 from mesocrystal.analysis.packing import delaunay_tessellation
@@ -205,6 +206,23 @@ def test_candidate_pairs_equal_freud_query(triclinic):
         rounded = points[j] - points[i]
         rounded -= side * np.round(rounded / side)
         np.testing.assert_array_equal(vec, rounded)
+
+
+@pytest.mark.parametrize("side", [(60.0, 60.0, 60.0), (40.0, 50.0, 90.0)])
+def test_pair_search_split_in_two_halves_finds_the_same_pairs(side):
+    """The search cut into two halves of the box on two threads gives the pairs of one search,
+    bodies on the cuts and within one cutoff of them included."""
+    rng = np.random.default_rng(7)
+    side = np.asarray(side)
+    axis = int(np.argmax(side))
+    points = rng.random((aggregation.SPLIT_SEARCH_BODIES + 500, 3)) * side
+    points[:100, axis] = 0.5 * side[axis]  # on the middle cut
+    points[100:200, axis] = 0.0  # on the periodic cut
+    points[200:300, axis] = 0.5 * side[axis] - 2.4  # just inside one cutoff of the cut
+    one = np.sort(aggregation._periodic_pair_codes(points, side, 2.5, threads=1))
+    two = np.sort(aggregation._periodic_pair_codes(points, side, 2.5, threads=2))
+    assert len(one) > 2 * len(points)
+    np.testing.assert_array_equal(one, two)
 
 
 #: Independent jammed packings (seeds) of the jammed-packing test.
@@ -581,6 +599,34 @@ def test_contacts_do_not_depend_on_the_block_size(monkeypatch):
         np.testing.assert_array_equal(getattr(net_one, name), getattr(net_many, name))
 
 
+def test_threads_are_the_cores_other_running_tasks_leave(monkeypatch):
+    """Threads: the cores less the tasks of other processes running now (the load average
+    where that count is missing), at least one; fixed once for a whole analysis."""
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(freud.parallel, "get_num_threads", lambda: 0)
+    monkeypatch.setattr(os, "getloadavg", lambda: (float(cores), 0.0, 0.0))
+    for others, expected in ((0, min(cores, aggregation.MAX_THREADS)), (cores, 1), (None, 1)):
+        monkeypatch.setattr(aggregation, "_other_running_tasks", lambda o=others: o)
+        assert aggregation.worker_threads() == expected
+    monkeypatch.setattr(aggregation, "_other_running_tasks", lambda: 0)
+    with aggregation.fixed_threads() as n:
+        assert n == min(cores, aggregation.MAX_THREADS)
+        monkeypatch.setattr(aggregation, "_other_running_tasks", lambda: cores)
+        assert aggregation.worker_threads() == n  # the analysis's own threads do not count
+        with aggregation.fixed_threads() as inner:
+            assert inner == n
+    assert aggregation.worker_threads() == 1
+
+
+def test_other_running_tasks_reads_the_kernel_count():
+    if not os.path.exists("/proc/loadavg"):
+        pytest.skip("no /proc/loadavg")
+    with open("/proc/loadavg") as f:
+        total = int(f.read().split()[3].split("/")[1])
+    others = aggregation._other_running_tasks()
+    assert isinstance(others, int) and 0 <= others < total
+
+
 def test_results_do_not_depend_on_the_number_of_threads(monkeypatch):
     """Contacts, aggregates and bond order of dense random platelets computed in blocks of 257
     pairs on one and on three threads are identical, array for array (blocks are joined in
@@ -627,27 +673,86 @@ def test_box_too_small_is_an_error():
 
 
 def test_analysis_window_is_one_ball():
-    # 32,000 FCC bodies: the window of 10^4 bodies is a ball wider than half the box; the inner
-    # window of the tessellation is a smaller ball about the same centre, and its non-interior
-    # bodies are its outer two layers only, none along a cut through the ball
+    # 32,000 FCC bodies: the analysis window of 4,000 bodies is a ball wider than half the box;
+    # its non-interior bodies are its outer two layers only, none along a cut through the ball
     frame = refs.crystal("fcc", 20)
     desc, per = compute_descriptors(frame, per_body=True)
     system = per.system
-    window, inner = descriptors._windows(system, per.aggregation)
+    window = descriptors._window(system, per.aggregation)
     assert window is not None and np.count_nonzero(window) == descriptors.WINDOW_BODIES
-    assert np.count_nonzero(inner) == descriptors.VORONOI_BODIES and not np.any(inner & ~window)
     centre = system.box.center_of_mass(system.positions[window])
     dist = np.linalg.norm(system.box.wrap(system.positions - centre), axis=1)
-    assert 2.0 * dist[window].max() > 0.5 * nearest_plane_distance(system.box)
-    radius = dist[inner].max()
-    assert not np.any(per.packing.interior & ~inner)
-    outer = inner & ~per.packing.interior
+    radius = dist[window].max()
+    assert 2.0 * radius > 0.5 * nearest_plane_distance(system.box)
+    assert not np.any(per.packing.interior & ~window)
+    outer = window & ~per.packing.interior
     assert dist[outer].min() > radius - 2.5 * refs.SPHERE_D
     assert desc.interior_fraction > 0.5
     n_interior = np.count_nonzero(per.packing.interior)
-    assert desc.interior_fraction == n_interior / descriptors.VORONOI_BODIES
+    assert desc.interior_fraction == n_interior / descriptors.WINDOW_BODIES
+    # the bond order is measured on the window alone, with the values of the whole frame
+    assert np.array_equal(np.isfinite(per.bond_order.q6), window)
+    assert np.all(per.bond_order.solid_bonds[~window] == -1)
+    assert per.bond_order.largest_solid_cluster == descriptors.WINDOW_BODIES
     assert desc.solid_fraction == 1.0
     assert desc.packing_fraction == pytest.approx(PACKING["fcc"], abs=0.005)
+
+
+def test_whole_frame_bond_order_finds_a_nucleus_outside_the_window(monkeypatch):
+    # an amorphous aggregate (the largest, where the window is) and a crystallite far from it;
+    # with a small window the crystallite lies outside it: the window's largest solid-like
+    # cluster misses it, the whole-frame bond order (used by the time series) finds it, and the
+    # label is the same either way
+    monkeypatch.setattr(descriptors, "WINDOW_THRESHOLD", 300)
+    monkeypatch.setattr(descriptors, "WINDOW_BODIES", 150)
+    box, pos, _, _ = refs.jammed(n=500, phi=0.64, seed=1)
+    (glass,) = refs.carve_ball(box, pos, 4.0 * refs.SPHERE_D)
+    cbox, cpos = refs.crystal_positions("fcc", 5)
+    (crystallite,) = refs.carve_ball(cbox, cpos, 2.6 * refs.SPHERE_D)
+    assert len(glass) > 1.5 * len(crystallite)
+    big = freud.box.Box.cube(30.0 * refs.SPHERE_D)
+    shift = np.array([12.0, 0.0, 0.0]) * refs.SPHERE_D
+    positions = np.vstack([glass, crystallite + shift])
+    frame = refs.make_frame(big, positions, refs.SPHERE_D, type_shapes=refs.sphere_shapes())
+    window = compute_descriptors(frame)
+    whole = compute_descriptors(frame, whole_frame_bond_order=True)
+    assert window.aggregated_fraction == 1.0
+    assert window.largest_solid_cluster < 10
+    assert whole.largest_solid_cluster > 0.5 * len(crystallite)
+    assert classify(window).label == classify(whole).label
+
+
+@pytest.mark.parametrize("structure", ["polycrystal", "platelets"])
+def test_window_bond_order_equals_that_of_the_whole_frame(structure):
+    # on the bodies of a window, the bond order from the bonds of the window and three contact
+    # shells around it equals the bond order from all bonds: a polycrystal with thermal noise
+    # (solid-like and grain-boundary bodies) and a columnar platelet stack (26 contacts each)
+    if structure == "polycrystal":
+        frame = refs.polycrystal(np.random.default_rng(3), n_grains=4, n_target=3000)
+    else:
+        box, pos, quats, verts = refs.platelet_columnar("square", nxy=14, nz=24)
+        frame = refs.platelet_frame(box, pos, quats, verts)
+    system = load_bodies(frame)
+    net = contact_network(system)
+    agg = aggregation.find_aggregates(system, net)
+    dist = np.linalg.norm(system.box.wrap(system.positions - system.positions[0]), axis=1)
+    window = np.zeros(system.n, dtype=bool)
+    window[np.argsort(dist)[:300]] = True
+    full = bondorder.bond_order(system, net, agg.aggregated)
+    part = bondorder.bond_order(system, net, agg.aggregated, window=window)
+    reach = bondorder.window_reach(net, agg.aggregated, window)
+    assert np.count_nonzero(reach) < 0.6 * system.n  # the shells leave most bodies out
+    measured = window & agg.aggregated
+    assert np.count_nonzero(measured) == 300
+    for name in ("q4", "q6", "q4_avg", "q6_avg", "w6"):
+        np.testing.assert_allclose(
+            getattr(part, name)[measured], getattr(full, name)[measured], rtol=0, atol=1e-12
+        )
+        assert np.all(np.isnan(getattr(part, name)[~measured]))
+    np.testing.assert_array_equal(part.solid_bonds[measured], full.solid_bonds[measured])
+    np.testing.assert_array_equal(part.solid, full.solid & measured)
+    n_solid = np.count_nonzero(part.solid)
+    assert 0 < n_solid < 300 if structure == "polycrystal" else n_solid == 300
 
 
 # ------------------------------------------------------------------------------ orientation

@@ -26,8 +26,10 @@ clusters do not form aggregates.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import time
 
 import freud
 import numpy as np
@@ -539,6 +541,66 @@ def candidate_pairs(
     return i[keep], j[keep], vectors[keep], distances[keep]
 
 
+#: Bodies above which the periodic pair search of an orthorhombic box is split into two halves
+#: of the box searched on two threads (scipy's k-d tree search releases the interpreter lock).
+SPLIT_SEARCH_BODIES = 20_000
+
+
+def _periodic_pair_codes(
+    points: np.ndarray, side: np.ndarray, r_max: float, threads: int = 1
+) -> np.ndarray:
+    """Codes ``i N + j`` (``i < j``, int64, unsorted) of the pairs of ``points`` closer than
+    ``r_max`` in the periodic orthorhombic box ``[0, side)``.
+
+    With two or more threads, at least :data:`SPLIT_SEARCH_BODIES` points and a box longer than
+    four ``r_max`` along its longest axis, the box is cut in two halves along that axis: the
+    pairs within each half and the pairs across the two cuts (among the points within ``r_max``
+    of a cut) are searched on two threads. The halves are shorter than half the box minus
+    ``r_max`` apart through the periodic boundary, so a search within one half, periodic like
+    the whole box, finds no pair that is not one of the box; the pairs are those of one search
+    of all points (tested), found by the same k-d tree distance.
+    """
+    from scipy.spatial import cKDTree
+
+    n = len(points)
+    axis = int(np.argmax(side))
+    length = float(side[axis])
+    if threads < 2 or n < SPLIT_SEARCH_BODIES or length <= 4.0 * r_max:
+        return _pair_codes(cKDTree(points, boxsize=side), None, r_max, n)
+    x = points[:, axis]
+    upper = x >= 0.5 * length
+    near_cut = (np.abs(x - 0.5 * length) < r_max) | (x < r_max) | (x > length - r_max)
+    halves = [np.flatnonzero(~upper), np.flatnonzero(upper)]
+    cut = np.flatnonzero(near_cut)
+
+    def search(index: np.ndarray, across: bool) -> np.ndarray:
+        codes = _pair_codes(cKDTree(points[index], boxsize=side), index, r_max, n)
+        if across:  # only the pairs with one point in each half
+            i, j = np.divmod(codes, n)
+            codes = codes[upper[i] != upper[j]]
+        return codes
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(search, [*halves, cut], [False, False, True]))
+    return np.concatenate(parts)
+
+
+def _pair_codes(tree, index: np.ndarray | None, r_max: float, n: int) -> np.ndarray:
+    """Codes ``i N + j`` (``i < j``) of the pairs of ``tree`` within ``r_max``, in the increasing
+    numbering ``index`` of its points (None: their own). The search gives ``i < j`` in the
+    tree's numbering, which an increasing numbering keeps."""
+    pairs = tree.query_pairs(r_max, output_type="ndarray")
+    first, second = pairs[:, 0], pairs[:, 1]
+    if index is not None:
+        first, second = index[first], index[second]
+    codes = first.astype(np.int64)
+    codes *= n
+    codes += second
+    return codes
+
+
 class _PairSearch:
     """Unordered pairs ``i < j`` of points closer than ``r_max``, sorted by ``(i, j)``, whose
     minimum-image vectors are formed block by block (:meth:`block_vectors`).
@@ -557,17 +619,11 @@ class _PairSearch:
         pos = np.asarray(positions, dtype=np.float64)
         self.vectors = None
         if box.xy == 0 and box.xz == 0 and box.yz == 0:
-            from scipy.spatial import cKDTree
-
             side = np.asarray(box.L, dtype=np.float64)
             shifted = np.mod(pos + 0.5 * side, side)
             shifted = np.where(shifted >= side, shifted - side, shifted)
-            pairs = cKDTree(shifted, boxsize=side).query_pairs(r_max, output_type="ndarray")
-            # query_pairs gives i < j in no particular order: sort the codes i * N + j in place
-            keys = pairs[:, 0].astype(np.int64)
-            keys *= n
-            keys += pairs[:, 1]
-            del pairs
+            keys = _periodic_pair_codes(shifted, side, r_max, worker_threads())
+            # the pairs come in no particular order: sort the codes i * N + j in place
             keys.sort()
             self._keys, self._n = keys, n
             self._side = side
@@ -751,22 +807,73 @@ def worker_threads() -> int:
     """Threads for block-wise numpy work.
 
     freud's thread setting when one was made (:func:`freud.parallel.set_num_threads` with a
-    positive number); otherwise, like ``make --load-average``, the usable cores that other work
-    leaves idle (cores less the one-minute load average, rounded), at least one. Threads that
-    share a core with other processes only add lock hand-overs: on a two-core machine running
-    two other jobs a classification of 10^5 platelets on two threads took 14 % more CPU time and
-    13 % more wall time than on one. At most :data:`MAX_THREADS`.
+    positive number); inside :func:`fixed_threads`, the number it fixed; otherwise, like ``make
+    --load-average``, the usable cores that other work leaves idle, at least one. Other work is
+    the number of tasks the kernel counts as running or waiting for a core now
+    (:func:`_other_running_tasks`), or, where that count is not available, the one-minute load
+    average. Threads that share a core with other processes only add lock hand-overs: on a
+    two-core machine running two other jobs a classification of 10^5 platelets on two threads
+    took 14 % more CPU time and 13 % more wall time than on one. At most :data:`MAX_THREADS`.
+
+    The one-minute load average alone lags: it still counts an analysis that ended a minute
+    ago, so a second ``python -m analysis classify`` started right after a first one ran on one
+    thread on an idle two-core machine.
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     cores = int(cores or 1)
     n = int(freud.parallel.get_num_threads())
+    if _FIXED_THREADS is not None and n <= 0:
+        n = _FIXED_THREADS
     if n <= 0:
-        try:
-            load = os.getloadavg()[0]
-        except (AttributeError, OSError):  # pragma: no cover - platforms without a load average
-            load = 0.0
-        n = cores - int(load + 0.5)
+        others = _other_running_tasks()
+        if others is None:
+            try:
+                others = int(os.getloadavg()[0] + 0.5)
+            except (AttributeError, OSError):  # pragma: no cover - no load average
+                others = 0
+        n = cores - others
     return max(1, min(n, MAX_THREADS))
+
+
+#: Threads fixed for the duration of one analysis by :func:`fixed_threads` (None: chosen anew).
+_FIXED_THREADS: int | None = None
+
+
+@contextlib.contextmanager
+def fixed_threads():
+    """Choose :func:`worker_threads` once, on entry, for everything inside the block.
+
+    Inside an analysis the threads of the analysis itself are running: counted anew at a later
+    step, they would look like other work. Nested blocks keep the outer choice.
+    """
+    global _FIXED_THREADS
+    if _FIXED_THREADS is not None:
+        yield _FIXED_THREADS
+        return
+    _FIXED_THREADS = worker_threads()
+    try:
+        yield _FIXED_THREADS
+    finally:
+        _FIXED_THREADS = None
+
+
+def _other_running_tasks(readings: int = 3) -> int | None:
+    """Tasks of other processes running or waiting for a core now; None where unknown.
+
+    The fourth field of Linux's ``/proc/loadavg`` counts the runnable tasks (threads) of the
+    system, the reading one included; the least of ``readings`` readings 1 ms apart, less the
+    reader, so that a task that runs for an instant is not taken for a busy core.
+    """
+    counts = []
+    try:
+        for k in range(readings):
+            if k:
+                time.sleep(0.001)
+            with open("/proc/loadavg") as f:
+                counts.append(int(f.read().split()[3].split("/")[0]))
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(min(counts) - 1, 0)
 
 
 def map_blocks(func, n_items: int, block: int) -> list:
@@ -938,8 +1045,8 @@ def _both_directions(i, j, vec, gaps, n, negate: bool = False) -> ContactNetwork
     vectors = np.empty((2 * m, 3))
     both_gaps = np.empty(2 * m)
     i32, j32 = i.astype(np.uint32), j.astype(np.uint32)
-    for start in range(0, 2 * m, _BLOCK):
-        block = slice(start, start + _BLOCK)
+
+    def gather(block: slice) -> None:
         src = order[block]
         reverse = src >= m
         src = np.where(reverse, src - m, src)
@@ -948,6 +1055,8 @@ def _both_directions(i, j, vec, gaps, n, negate: bool = False) -> ContactNetwork
         sign = np.where(reverse, 1.0, -1.0) if negate else np.where(reverse, -1.0, 1.0)
         np.multiply(vec[src], sign[:, None], out=vectors[block])
         both_gaps[block] = gaps[src]
+
+    map_blocks(gather, 2 * m, _BLOCK)  # each block writes its own rows
     return ContactNetwork(i=first[order], j=second, vectors=vectors, gaps=both_gaps, n=n)
 
 

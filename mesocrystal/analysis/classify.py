@@ -257,7 +257,9 @@ def classify(descriptors: Descriptors, frame: int | None = None) -> Classificati
 
 
 def classify_frame(
-    frame: gsd.hoomd.Frame | BodySystem, frame_index: int | None = None
+    frame: gsd.hoomd.Frame | BodySystem,
+    frame_index: int | None = None,
+    whole_frame_bond_order: bool = False,
 ) -> Classification:
     """Compute descriptors of a frame and label it.
 
@@ -267,13 +269,19 @@ def classify_frame(
         HOOMD-schema frame (or prepared bodies).
     frame_index : int, optional
         Index of the frame in its trajectory, recorded in the result.
+    whole_frame_bond_order : bool
+        Bond order of every aggregated body of a large frame, not only of the analysis window
+        (see :func:`analysis.compute_descriptors`).
 
     Returns
     -------
     Classification
         Label, confidence, margins and descriptors.
     """
-    return classify(compute_descriptors(frame), frame=frame_index)
+    return classify(
+        compute_descriptors(frame, whole_frame_bond_order=whole_frame_bond_order),
+        frame=frame_index,
+    )
 
 
 def classify_file(path: str | os.PathLike, frame: int = -1) -> Classification:

@@ -47,19 +47,22 @@ MIN_INTERIOR = 50
 #: 882 (1959)).
 ORIENTED_NEMATIC_ORDER = 0.43
 
-#: Number of aggregated bodies above which :math:`q_4`, the l = 8 bond test and the crystal share
-#: of the solid-like fraction are measured on a window of this many bodies around the centre of
-#: the largest aggregate rather than on all bodies (the spherical harmonics are among the most
-#: expensive steps for 10^5 bodies).
-WINDOW_BODIES = 10_000
+#: Number of aggregated bodies above which the bond order, the Voronoi packing and the interior
+#: (the basis of the solid-like fraction) are measured on an analysis window of
+#: :data:`WINDOW_BODIES` bodies around the centre of the largest aggregate instead of on all
+#: bodies. Contacts, aggregates, orientational order and layering always cover every body.
+WINDOW_THRESHOLD = 10_000
 
-#: Bodies of the inner window, the same ball with fewer bodies, on which the Voronoi packing and
-#: the interior (the basis of the solid-like fraction) are measured. freud's tessellation costs
-#: about 90 microseconds per body, whatever the structure, and is the most expensive step of a
-#: large frame after the contacts; the inner window holds about 2 x 10^3 interior bodies (two
-#: surface layers of a ball of 4 x 10^3 are left out), whose solid-like fraction has a binomial
-#: standard error below 1.1 % and whose packing fraction a standard error below 10^-3.
-VORONOI_BODIES = 4_000
+#: Bodies of the analysis window. The bond order of the window is that of the whole frame:
+#: its bonds are taken from the window and three contact shells around it
+#: (:func:`analysis.bondorder.bond_order`); the spherical harmonics of all bonds were the most
+#: expensive step of a large frame after the contacts. freud's Voronoi tessellation, the next
+#: one, costs about 90 microseconds per body whatever the structure. The window holds about
+#: 2 x 10^3 interior bodies (two surface layers of a ball of 4 x 10^3 are left out), whose
+#: solid-like fraction has a binomial standard error below 1.1 % and whose packing fraction a
+#: standard error below 10^-3; the mean order parameters of 4 x 10^3 bodies have standard errors
+#: below 10^-3.
+WINDOW_BODIES = 4_000
 
 #: Share of bodies in contact aggregates (and of aggregated bodies in the largest one) below which
 #: the condensed material is looked for with the near network.
@@ -71,7 +74,9 @@ class Descriptors:
     """Structural descriptors of one frame.
 
     Lengths are in nm. Order parameters are means over aggregated bodies (NaN if there is no
-    aggregate).
+    aggregate); above :data:`WINDOW_THRESHOLD` aggregated bodies, the bond-order measures and
+    the packing are those of the aggregated bodies of the analysis window
+    (:data:`WINDOW_BODIES`).
 
     Attributes
     ----------
@@ -107,9 +112,10 @@ class Descriptors:
     solid_fraction_basis : str
         ``"interior"``, ``"aggregate"`` or ``"none"``.
     solid_fraction_aggregate : float
-        Fraction of solid-like bodies among all aggregated bodies.
+        Fraction of solid-like bodies among all aggregated bodies (of the analysis window).
     largest_solid_cluster : int
-        Bodies in the largest cluster of solid-like bodies (crystal nucleus size).
+        Bodies in the largest cluster of solid-like bodies (crystal nucleus size); in a frame
+        analysed on a window, the largest within the window.
     nematic_order : float
         Nematic order :math:`S` of the body z axes of aggregated bodies (all bodies if there
         is no aggregate); NaN when orientations carry no information.
@@ -282,23 +288,18 @@ def _largest_aggregate_layering(
     return layering.layering_search(points, (lo * d, hi * d + allowance))
 
 
-def _windows(
-    system: BodySystem, agg: aggregation.Aggregation
-) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
-    """``(N,)`` masks of the :data:`WINDOW_BODIES` and of the :data:`VORONOI_BODIES` bodies
-    nearest the centre of the largest aggregate (None, None if the larger ball would wrap around
-    the periodic box)."""
+def _window(system: BodySystem, agg: aggregation.Aggregation) -> np.ndarray | None:
+    """``(N,)`` mask of the :data:`WINDOW_BODIES` bodies nearest the centre of the largest
+    aggregate (None if the ball would wrap around the periodic box)."""
     centre = system.box.center_of_mass(system.positions[agg.largest])
     dist = np.linalg.norm(system.box.wrap(system.positions - centre), axis=1)
     nearest = np.argpartition(dist, WINDOW_BODIES)[:WINDOW_BODIES]
     reach = float(dist[nearest].max()) + 2.0 * float(system.per_body("circumsphere_diameter").max())
     if reach >= 0.5 * nearest_plane_distance(system.box):
-        return None, None
+        return None
     window = np.zeros(system.n, dtype=bool)
     window[nearest] = True
-    inner = np.zeros(system.n, dtype=bool)
-    inner[nearest[np.argpartition(dist[nearest], VORONOI_BODIES)[:VORONOI_BODIES]]] = True
-    return window, inner
+    return window
 
 
 def _window_packing(
@@ -407,13 +408,13 @@ def _layering(system: BodySystem, agg, nem_largest):
     return layers, layer_basis, condensed
 
 
-def _packing(system: BodySystem, aggregated: np.ndarray, inner: np.ndarray | None):
-    """Voronoi packing of the aggregates (of the inner window, :data:`VORONOI_BODIES`, of a large
-    system) and the number of bodies probed."""
-    if inner is None:
+def _packing(system: BodySystem, aggregated: np.ndarray, window: np.ndarray | None):
+    """Voronoi packing of the aggregates (of the analysis window, :data:`WINDOW_BODIES`, of a
+    large system) and the number of bodies probed."""
+    if window is None:
         return packing.voronoi_packing(system, aggregated), int(np.count_nonzero(aggregated))
-    pack = _window_packing(system, aggregated, inner)
-    return pack, int(np.count_nonzero(aggregated & inner))
+    pack = _window_packing(system, aggregated, window)
+    return pack, int(np.count_nonzero(aggregated & window))
 
 
 def _solid_fraction(
@@ -438,8 +439,8 @@ def _solid_fraction(
         crystal = bo.solid.copy()
         crystal[network.i[bo.solid[network.j]]] = True
         return "interior", min(interior, float(np.mean(crystal[probed])))
-    if np.any(aggregated):
-        return "aggregate", float(np.mean(bo.solid[aggregated]))
+    if np.any(probed):
+        return "aggregate", float(np.mean(bo.solid[probed]))
     return "none", float("nan")
 
 
@@ -470,7 +471,7 @@ def _order(system: BodySystem, network, agg, window, clock: dict):
     def bond_order():
         start = time.perf_counter()
         bo = bondorder.bond_order(
-            system, network, aggregated, q4_mask=window, contact_clusters=agg.contact_cluster
+            system, network, aggregated, window=window, contact_clusters=agg.contact_cluster
         )
         clock["bond_order"] = time.perf_counter() - start
         return bo
@@ -493,6 +494,7 @@ def compute_descriptors(
     *,
     per_body: bool = False,
     timings: dict | None = None,
+    whole_frame_bond_order: bool = False,
 ) -> Descriptors | tuple[Descriptors, PerBody]:
     """Compute the structural descriptors of one frame.
 
@@ -506,12 +508,23 @@ def compute_descriptors(
         If given, filled with the wall time (s) of each stage. On more than one thread
         (:func:`analysis.aggregation.worker_threads`) the nematic order and the layering run
         during the bond order, and each reports its own duration.
+    whole_frame_bond_order : bool
+        Measure the bond order on every aggregated body even above :data:`WINDOW_THRESHOLD`,
+        so that ``largest_solid_cluster`` finds a crystal nucleus anywhere in the frame (the
+        time series of :mod:`analysis.trajectory` do); the label is the same either way.
 
     Returns
     -------
     Descriptors or tuple of (Descriptors, PerBody)
         Frame descriptors (and per-body results if ``per_body``).
     """
+    # the threads are chosen once, before the analysis starts threads of its own
+    with aggregation.fixed_threads():
+        return _compute_descriptors(frame, per_body, timings, whole_frame_bond_order)
+
+
+def _compute_descriptors(frame, per_body, timings, whole_frame_bond_order):
+    """:func:`compute_descriptors` on the threads already chosen."""
     clock = {} if timings is None else timings
     t0 = time.perf_counter()
 
@@ -529,10 +542,12 @@ def compute_descriptors(
     lap("clusters")
     aggregated = agg.aggregated
     n_agg = int(np.count_nonzero(aggregated))
-    window, inner = _windows(system, agg) if n_agg > WINDOW_BODIES else (None, None)
-    bo, nem, (layers, layer_basis, condensed) = _order(system, network, agg, window, clock)
+    window = _window(system, agg) if n_agg > WINDOW_THRESHOLD else None
+    bo, nem, (layers, layer_basis, condensed) = _order(
+        system, network, agg, None if whole_frame_bond_order else window, clock
+    )
     t0 = time.perf_counter()
-    pack, n_probe = _packing(system, aggregated, inner)
+    pack, n_probe = _packing(system, aggregated, window)
     lap("voronoi")
     n_int = int(np.count_nonzero(pack.interior))
     probed = aggregated if window is None else aggregated & window
@@ -556,7 +571,7 @@ def compute_descriptors(
         w6=_mean(bo.w6, aggregated),
         solid_fraction=solid,
         solid_fraction_basis=basis,
-        solid_fraction_aggregate=float(np.mean(bo.solid[aggregated])) if n_agg else float("nan"),
+        solid_fraction_aggregate=float(np.mean(bo.solid[probed])) if n_agg else float("nan"),
         largest_solid_cluster=bo.largest_solid_cluster,
         nematic_order=nem.order,
         director=_vec(nem.director),

@@ -72,7 +72,8 @@ def classify_trajectory(
         If the file cannot be read.
     """
     return [
-        classify_frame(frame, frame_index=i) for i, frame in iter_frames(path, stride, start, stop)
+        classify_frame(frame, frame_index=i, whole_frame_bond_order=True)
+        for i, frame in iter_frames(path, stride, start, stop)
     ]
 
 
@@ -143,7 +144,7 @@ def analyze_trajectory(
     """
     results, records = [], {}
     for index, frame in iter_frames(gsd_path, stride):
-        desc, per = compute_descriptors(frame, per_body=True)
+        desc, per = compute_descriptors(frame, per_body=True, whole_frame_bond_order=True)
         results.append(classify(desc, frame=index))
         records[index] = perbody.frame_record(per, desc.step)
     if not results:
