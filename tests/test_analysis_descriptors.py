@@ -532,6 +532,50 @@ def test_cuboid_centre_line_bounds_bracket_the_full_test():
     assert got == set(zip(i[touching].tolist(), j[touching].tolist(), strict=True))
 
 
+def test_polyhedron_centre_line_bounds_bracket_the_full_test():
+    """Hexagonal platelets and octahedra (one type rounded), scaled bodies, random orientations:
+    the lower bound is the centre-line gap, the upper bound never below the separating-axis gap;
+    on cuboids the bounds are those of the cuboid formula; the contacts are those of the full
+    test."""
+    rng = np.random.default_rng(21)
+    hexagon = sh.polyhedron(refs.hex_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
+    octahedron = sh.polyhedron(np.vstack([np.eye(3), -np.eye(3)]) * 3.0, rounding_radius=0.4)
+    n, side = 1200, 40.0
+    box = freud.box.Box.cube(side)
+    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
+    base = system_from_arrays(box, pos, orientations=refs.random_quaternions(n, rng), shape=hexagon)
+    system = dataclasses.replace(
+        base,
+        shapes=(hexagon, octahedron),
+        types=("H", "O"),
+        typeid=rng.integers(0, 2, n),
+        scale=rng.uniform(0.8, 1.2, n),
+    )
+    circ = system.per_body("circumsphere_diameter")
+    i, j, vec, _ = candidate_pairs(box, system.positions, float(circ.max()) + 1.5)
+    geom = aggregation.LabGeometry(system)
+    lower, upper = aggregation._polyhedron_centre_line_bounds(geom, i, j, vec)
+    centre_line = pair_gaps(system, i, j, vec, full=False)
+    full = pair_gaps(system, i, j, vec, full=True)
+    np.testing.assert_allclose(lower, centre_line, rtol=0, atol=1e-9)
+    apart = upper > 0
+    assert np.all(upper[apart] >= full[apart] - 1e-9)
+    assert np.all(full[~apart] <= 1e-9)
+    assert np.count_nonzero(upper < 0.5) > 20  # pairs decided by the upper bound alone
+    net = contact_network(system)
+    dv = system.per_body("volume_diameter")
+    touching = full < 0.5 * aggregation.CONTACT_GAP * (dv[i] + dv[j])
+    half = net.i < net.j
+    got = set(zip(net.i[half].tolist(), net.j[half].tolist(), strict=True))
+    assert got == set(zip(i[touching].tolist(), j[touching].tolist(), strict=True))
+    _, _, cuboids = _two_cuboid_types(np.random.default_rng(9), 600, 30.0)
+    i, j, vec, _ = candidate_pairs(cuboids.box, cuboids.positions, 10.0)
+    geom = aggregation.LabGeometry(cuboids)
+    general = aggregation._polyhedron_centre_line_bounds(geom, i, j, vec)
+    for got, expected in zip(general, aggregation._cuboid_centre_line_bounds(geom, i, j, vec)):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+
+
 @pytest.mark.parametrize("full", [False, True])
 def test_cuboid_closed_form_equals_general_polyhedron_test(full):
     """The column-wise closed-form cuboid gaps equal the general separating-axis test over the

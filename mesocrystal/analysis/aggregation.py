@@ -85,7 +85,7 @@ class ContactNetwork:
     gaps : numpy.ndarray
         ``(M,)`` surface-gap estimate (nm); negative for overlapping envelopes: the exact gap for
         spheres, the separating-axis gap (a lower bound) for other bodies, except for pairs of
-        cuboids whose contact is certain from the centre line alone, which get the distance
+        polyhedra whose contact is certain from the centre line alone, which get the distance
         between the surface points on their centre line (an upper bound of the surface distance;
         negative, and then below the separating-axis gap, when the bodies overlap).
     n : int
@@ -601,6 +601,52 @@ def _pair_codes(tree, index: np.ndarray | None, r_max: float, n: int) -> np.ndar
     return codes
 
 
+def _triclinic_pair_codes(box: freud.box.Box, positions: np.ndarray, r_max: float) -> np.ndarray:
+    """Sorted codes ``i N + j`` (``i < j``) of the pairs closer than ``r_max`` in a periodic
+    triclinic box, from one k-d tree search of the points and of periodic images of some.
+
+    scipy's k-d tree is periodic only in orthorhombic boxes. Each point within ``r_max`` of
+    the upper faces of the box (fractional coordinate above ``1 - r_max / d``, ``d`` the
+    distance between the two faces) gets an image shifted down by the box vector of each face
+    it is near, and of each combination of them. The minimum image of a pair then joins two of
+    these points: it is ``q + n . a - p`` with every ``n_k`` in ``{-1, 0, 1}`` (``r_max`` below
+    half of every face distance); the shifts with ``n_k = -1`` make an image of ``q`` and those
+    with ``n_k = +1`` an image of ``p``, and each point is near the faces of its shifts. The
+    search of all points and images, without periodic boundaries, finds every pair; pairs of
+    images that repeat a pair are merged. The pairs are freud's (tested).
+    """
+    from scipy.spatial import cKDTree
+
+    n = len(positions)
+    matrix = np.asarray(box.to_matrix(), dtype=np.float64)
+    frac = np.linalg.solve(matrix, np.asarray(positions, dtype=np.float64).T).T + 0.5
+    frac -= np.floor(frac)
+    normals = np.linalg.inv(matrix)  # rows: face normals over the face distances
+    spacing = 1.0 / np.linalg.norm(normals, axis=1)
+    near = frac > 1.0 - r_max / spacing
+    points, index = [frac @ matrix.T], [np.arange(n)]
+    for shift in range(1, 8):
+        axes = [k for k in range(3) if shift >> k & 1]
+        sel = np.flatnonzero(np.all(near[:, axes], axis=1))
+        if len(sel):
+            offset = np.zeros(3)
+            offset[axes] = 1.0
+            points.append((frac[sel] - offset) @ matrix.T)
+            index.append(sel)
+    index = np.concatenate(index)
+    pairs = cKDTree(np.concatenate(points)).query_pairs(r_max, output_type="ndarray")
+    first, second = index[pairs[:, 0]], index[pairs[:, 1]]
+    low = np.minimum(first, second).astype(np.int64)
+    low *= n
+    low += np.maximum(first, second)
+    low = low[first != second]
+    low.sort()
+    keep = np.empty(len(low), dtype=bool)
+    keep[:1] = True
+    np.not_equal(low[1:], low[:-1], out=keep[1:])
+    return low[keep]
+
+
 class _PairSearch:
     """Unordered pairs ``i < j`` of points closer than ``r_max``, sorted by ``(i, j)``, whose
     minimum-image vectors are formed block by block (:meth:`block_vectors`).
@@ -629,12 +675,8 @@ class _PairSearch:
             self._side = side
             self._columns = [np.ascontiguousarray(pos[:, a]) for a in range(3)]
         else:
-            aq = freud.locality.AABBQuery(box, positions)
-            nl = aq.query(positions, {"r_max": r_max, "exclude_ii": True}).toNeighborList()
-            half = nl.query_point_indices < nl.point_indices
             self._keys = None
-            self._i = nl.query_point_indices[half].astype(np.int64)
-            self._j = nl.point_indices[half].astype(np.int64)
+            self._i, self._j = np.divmod(_triclinic_pair_codes(box, pos, r_max), n)
             # minimum image in double precision (freud's Box.wrap returns single precision);
             # einsum, not a BLAS call, for the 3 x 3 products
             matrix = np.asarray(box.to_matrix(), dtype=np.float64)
@@ -731,6 +773,63 @@ def _cuboid_centre_line_bounds(
             low -= k * support
             with np.errstate(divide="ignore"):
                 up -= k / reach
+        lower[sel] = low
+        upper[sel] = up
+    return lower, upper
+
+
+def _polyhedron_planes(shape) -> np.ndarray:
+    """``(2F, 3)`` face planes of a convex polyhedron (unrounded) as ``n / h``: its face
+    normals ``n`` (both signs of its separating axes, which hold every face normal) over their
+    supports ``h``, so that the body is the set of points ``x`` with ``x . n / h <= 1``."""
+    normals = np.concatenate([shape.axes, -shape.axes])
+    supports = np.einsum("fa,va->fv", normals, shape.vertices).max(axis=1)
+    with np.errstate(divide="ignore"):  # a flat polygon: infinite planes, radial distance 0
+        return normals / supports[:, None]
+
+
+def _polyhedron_centre_line_bounds(
+    geom: LabGeometry, i: np.ndarray, j: np.ndarray, vectors: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds on the separating-axis gap of pairs of convex polyhedra, as
+    :func:`_cuboid_centre_line_bounds` gives them for cuboids, ``(M,)`` each.
+
+    Along the unit centre line :math:`u` (body frame), a polyhedron reaches out to its support
+    :math:`\\max_v u \\cdot v` over its vertices, and its surface crosses the line at the radial
+    distance :math:`1 / \\max_f (u \\cdot n_f / h_f)` over its face planes
+    (:func:`_polyhedron_planes`); a rounding radius adds to both. The centre distance less the
+    two supports is the centre-line gap; less the two radial distances, it is the distance of
+    two surface points, never below the separating-axis gap.
+    """
+    sys_ = geom.system
+    shapes = sys_.shapes
+    planes = [_polyhedron_planes(s) for s in shapes]
+    lower = np.empty(len(i))
+    upper = np.empty(len(i))
+    for start in range(0, len(i), _CHUNK):
+        sel = slice(start, start + _CHUNK)
+        bi, bj, vec = i[sel], j[sel], vectors[sel]
+        d = [np.ascontiguousarray(vec[:, a]) for a in range(3)]
+        r = np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+        inv_r = 1.0 / np.maximum(r, 1e-12)
+        low = r.copy()
+        up = r.copy()
+        for body, sign in ((bi, 1.0), (bj, -1.0)):
+            u = np.stack(geom.body_frame(body, d), axis=1)
+            u *= (sign * inv_r)[:, None]
+            support = np.empty(len(body))
+            reach = np.empty(len(body))
+            for t, shape in enumerate(shapes):
+                m = slice(None) if len(shapes) == 1 else sys_.typeid[body] == t
+                ut = u[m]
+                support[m] = np.einsum("ma,va->mv", ut, shape.vertices).max(axis=1)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    reach[m] = 1.0 / np.einsum("ma,fa->mf", ut, planes[t]).max(axis=1)
+                support[m] += shape.rounding_radius
+                reach[m] += shape.rounding_radius
+            k = sys_.scale[body]
+            low -= k * support
+            up -= k * reach
         lower[sel] = low
         upper[sel] = up
     return lower, upper
@@ -900,8 +999,9 @@ def contact_network(
     Candidate pairs come from :func:`candidate_pairs` within the largest possible contact
     distance (shared with the near network of a dilute system, see
     :func:`_shared_candidate_pairs`). For spheres the gap follows from the centre distance. For
-    cuboids, the centre-line bounds of :func:`_cuboid_centre_line_bounds` decide most pairs and
-    only the pairs between the two bounds get the full separating-axis test; other bodies are
+    polyhedra, the centre-line bounds of :func:`_cuboid_centre_line_bounds` (cuboids) or
+    :func:`_polyhedron_centre_line_bounds` decide most pairs and only the pairs between the two
+    bounds get the full separating-axis test; other bodies are
     screened with the centre-line gap (a cheap lower bound of the separating-axis gap) and the
     survivors get the full test. Each unordered pair is tested once, block by block
     (:data:`_BLOCK` pairs, on :func:`worker_threads` threads): the vectors of the candidates are
@@ -943,7 +1043,8 @@ def contact_network(
     cuboids = not spheres and all(_box_half_extents(s) is not None for s in system.shapes)
     radius = 0.5 * dv
     geom = None if spheres else LabGeometry(system)
-    if cuboids:
+    polyhedra = not spheres and all(s.kind == "polyhedron" for s in system.shapes)
+    if polyhedra:
         geom.columns()  # built once, before the threads share it
 
     def block_contacts(block: slice):
@@ -961,8 +1062,8 @@ def contact_network(
             # exact gaps from the centre distances
             gaps = dist - radius[bi] - radius[bj]
             touching = gaps < tol
-        elif cuboids:
-            gaps, touching = _cuboid_block_gaps(system, geom, bi, bj, vec, tol)
+        elif polyhedra:
+            gaps, touching = _bounded_block_gaps(system, geom, bi, bj, vec, tol, cuboids)
         else:
             bi, bj, vec, gaps, touching = _screened_block_gaps(system, geom, bi, bj, vec, tol)
         if bool(np.all(touching)):  # in a crystal every candidate touches: no copies
@@ -980,18 +1081,21 @@ def contact_network(
     return _both_directions(i, j, vec, gaps, system.n)
 
 
-def _cuboid_block_gaps(system: BodySystem, geom, bi, bj, vec, tol):
-    """Gaps and contact mask of candidate cuboid pairs (one block of :func:`contact_network`).
+def _bounded_block_gaps(system: BodySystem, geom, bi, bj, vec, tol, cuboids: bool):
+    """Gaps and contact mask of candidate pairs of polyhedra (one block of
+    :func:`contact_network`).
 
     The centre-line gap bounds the separating-axis gap from below, the distance between the
-    points where the centre line leaves the two bodies bounds it from above; only the pairs
+    points where the centre line leaves the two bodies bounds it from above
+    (:func:`_cuboid_centre_line_bounds`, :func:`_polyhedron_centre_line_bounds`); only the pairs
     between the two bounds get the full test. Returns ``(gaps, touching)``, shape ``(m,)``.
     """
-    lower, upper = _cuboid_centre_line_bounds(geom, bi, bj, vec)
+    bounds = _cuboid_centre_line_bounds if cuboids else _polyhedron_centre_line_bounds
+    lower, upper = bounds(geom, bi, bj, vec)
     sure = upper < tol
     open_ = (lower < tol) & ~sure
     gaps = upper
-    if len(system.shapes) == 1:
+    if cuboids and len(system.shapes) == 1:
         gaps[open_] = _cuboid_contact_gaps(geom, bi[open_], bj[open_], vec[open_], tol[open_])
     else:
         gaps[open_] = pair_gaps(system, bi[open_], bj[open_], vec[open_], full=True, geometry=geom)
