@@ -8,7 +8,8 @@ key                         shape        content
 ==========================  ===========  =====================================================
 ``f<f>.particle_index``     ``(N,)``     index of each analysed body in the frame's particles
 ``f<f>.aggregate_id``       ``(N,)``     aggregate (0 = largest), -1 outside aggregates
-``f<f>.solid_bonds``        ``(N, 3)``   solid-like bonds (l = 6, l = 8, averaged l = 6)
+``f<f>.solid_bonds``        ``(N, 3)``   solid-like bonds (l = 6, l = 8, averaged l = 6);
+                                         -1: not measured (outside the analysis window)
 ``f<f>.solid``              ``(N,)``     solid-like body (:mod:`analysis.bondorder`)
 ``f<f>.layer_index``        ``(N,)``     layer of the layered aggregate, -1 outside it
 ``f<f>.bonds``              ``(M, 2)``   contacts ``i < j`` (body indices)

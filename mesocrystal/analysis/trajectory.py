@@ -52,6 +52,10 @@ def classify_trajectory(
 ) -> list[Classification]:
     """Label frames ``start, start + stride, ...`` of a trajectory (always including the last).
 
+    The bond order covers every aggregated body of each frame, also of frames large enough to
+    be analysed on a window (see :func:`analysis.compute_descriptors`), so that the largest
+    solid-like cluster is found wherever it forms.
+
     Parameters
     ----------
     path : str or os.PathLike

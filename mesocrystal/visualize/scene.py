@@ -174,7 +174,7 @@ def membership(frame: gsd.hoomd.Frame, bodies: Bodies, stored: dict | None = Non
         from mesocrystal import analysis
         from mesocrystal.analysis import perbody
 
-        desc, per = analysis.compute_descriptors(frame, per_body=True)
+        desc, per = analysis.compute_descriptors(frame, per_body=True, whole_frame_bond_order=True)
         stored = perbody.frame_record(per, desc.step)
     n = bodies.n
     lookup = np.full(int(bodies.particle_index.max()) + 1, -1)
