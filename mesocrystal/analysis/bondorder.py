@@ -157,30 +157,42 @@ def spherical_harmonics(ell: int, unit: np.ndarray) -> np.ndarray:
 
 def _harmonics_m_nonnegative(ell: int, unit: np.ndarray) -> np.ndarray:
     """``(M, l + 1)`` complex :math:`Y_{lm}` for :math:`m = 0 \\dots l`."""
+    return _harmonics_several((ell,), unit)[ell]
+
+
+def _harmonics_several(ells: tuple, unit: np.ndarray) -> dict[int, np.ndarray]:
+    """``{l: (M, l + 1)}`` complex :math:`Y_{lm}`, :math:`m = 0 \\dots l`, of several degrees
+    from one pass of the recurrence in the degree (each degree gets the values a pass up to it
+    alone gives: the same operations in the same order)."""
     x, y, z = (np.asarray(unit[:, k], dtype=np.float64) for k in range(3))
-    out = np.empty((len(z), ell + 1), dtype=np.complex128)
-    parts = out.view(np.float64)
+    top = max(ells)
+    out = {ell: np.empty((len(z), ell + 1), dtype=np.complex128) for ell in ells}
+    parts = {ell: out[ell].view(np.float64) for ell in ells}
     sin_phase = np.ones(len(z), dtype=np.complex128)  # (x + i y)^m
     w = x + 1j * y
-    for m in range(ell + 1):
+    for m in range(top + 1):
         # normalised P_m^m / sin^m, then P_{m+1}^m and the recurrence up to P_l^m
         pmm = (
             (-1) ** m
             * math.sqrt((2 * m + 1) / (4.0 * math.pi) / math.factorial(2 * m))
             * math.prod(range(1, 2 * m, 2))
         )
-        if ell == m:
-            p = np.full(len(z), pmm)
-        else:
-            p_prev, p = np.full(len(z), pmm), z * (math.sqrt(2 * m + 3) * pmm)
-            for deg in range(m + 2, ell + 1):
+        p = np.full(len(z), pmm)
+        values = {m: p}
+        if m < top:
+            p_prev, p = p, z * (math.sqrt(2 * m + 3) * pmm)
+            values[m + 1] = p
+            for deg in range(m + 2, top + 1):
                 a = math.sqrt((4 * deg * deg - 1) / (deg * deg - m * m))
                 b = math.sqrt(((deg - 1) ** 2 - m * m) / (4 * (deg - 1) ** 2 - 1))
                 p_prev, p = p, a * (z * p - b * p_prev)
-        # real times complex, part by part (no complex copy of p)
-        np.multiply(p, sin_phase.real, out=parts[:, 2 * m])
-        np.multiply(p, sin_phase.imag, out=parts[:, 2 * m + 1])
-        if m < ell:
+                values[deg] = p
+        for ell in ells:
+            if m <= ell:
+                # real times complex, part by part (no complex copy of p)
+                np.multiply(values[ell], sin_phase.real, out=parts[ell][:, 2 * m])
+                np.multiply(values[ell], sin_phase.imag, out=parts[ell][:, 2 * m + 1])
+        if m < top:
             sin_phase *= w
     return out
 
@@ -227,33 +239,51 @@ def _bond_harmonics_nonnegative(
     i: np.ndarray, j: np.ndarray, vectors: np.ndarray, n: int, ell: int
 ) -> np.ndarray:
     """``(N, l + 1)`` complex :math:`q_{lm}` for :math:`m \\ge 0` (see :func:`bond_harmonics`)."""
-    if ell % 2:
-        raise ValueError(f"ell must be even (got {ell}): odd harmonics change sign with the bond")
+    return _bond_harmonics_several(i, j, vectors, n, (ell,))[ell]
+
+
+def _bond_harmonics_several(
+    i: np.ndarray, j: np.ndarray, vectors: np.ndarray, n: int, ells: tuple
+) -> dict[int, np.ndarray]:
+    """``{l: (N, l + 1)}`` complex :math:`q_{lm}`, :math:`m \\ge 0`, of several even degrees
+    from one pass over the bonds (one recurrence and one sum per block for all degrees; the
+    values of each degree are those of a pass for it alone)."""
+    for ell in ells:
+        if ell % 2:
+            raise ValueError(
+                f"ell must be even (got {ell}): odd harmonics change sign with the bond"
+            )
     # sum over the bonds of each body, one block of bonds at a time (blocks that stay in cache:
     # the same sums, a third of the time), blocks on several threads
     m_bonds = len(i)
-    width = 2 * (ell + 1)
+    widths = [2 * (ell + 1) for ell in ells]
 
     def block_sums(block: slice) -> tuple[int, np.ndarray]:
         vec = np.asarray(vectors[block], dtype=np.float64)
-        y = _harmonics_m_nonnegative(ell, vec / np.linalg.norm(vec, axis=1)[:, None])
+        y = _harmonics_several(ells, vec / np.linalg.norm(vec, axis=1)[:, None])
+        columns = np.concatenate([y[ell].view(np.float64) for ell in ells], axis=1)
         # product with the incidence matrix of the block, restricted to the rows (bodies) that
         # the block touches: the bonds of spatially sorted bodies touch a narrow range of rows
         rows = np.concatenate([i[block], j[block]])
         lo = int(rows.min())
         rows -= lo
         incidence = sparse.csr_matrix(
-            (np.ones(len(rows)), (rows, np.tile(np.arange(len(y)), 2))),
-            shape=(int(rows.max()) + 1, len(y)),
+            (np.ones(len(rows)), (rows, np.tile(np.arange(len(columns)), 2))),
+            shape=(int(rows.max()) + 1, len(columns)),
         )
-        return lo, incidence @ y.view(np.float64)
+        return lo, incidence @ columns
 
-    sums = np.zeros((n, width))
+    sums = np.zeros((n, sum(widths)))
     for lo, part in _map_blocks(block_sums, m_bonds, _BOND_BLOCK):
         sums[lo : lo + len(part)] += part
     counts = np.bincount(i, minlength=n) + np.bincount(j, minlength=n)
+    out, start = {}, 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        return sums.view(np.complex128) / counts[:, None]
+        for ell, width in zip(ells, widths, strict=True):
+            part = np.ascontiguousarray(sums[:, start : start + width])
+            out[ell] = part.view(np.complex128) / counts[:, None]
+            start += width
+    return out
 
 
 def _m_weights(ell: int) -> np.ndarray:
@@ -473,17 +503,12 @@ def _bond_order(
     if len(bi) == 0:
         nan = np.full(n, np.nan)
         return BondOrder(nan, nan, nan, nan, nan, np.zeros((n, 3), np.int64), mask & False, 0)
-    detail = mask
     # each unordered bond once: Y_lm(-u) = Y_lm(u) for even l; columns m >= 0 only (the others
     # follow from q_{l,-m} = (-1)^m conj(q_lm), see _m_weights)
     half = bi < bj
     hi, hj = bi[half], bj[half]
     hvec = network.vectors[half] if every_bond else network.vectors[np.flatnonzero(keep)[half]]
-    in_detail_half = detail[hi] & detail[hj]
-    di, dj = hi[in_detail_half], hj[in_detail_half]
-    harmonics = {6: _bond_harmonics_nonnegative(hi, hj, hvec, n, 6)}
-    for ell in (4, 8):
-        harmonics[ell] = _bond_harmonics_nonnegative(di, dj, hvec[in_detail_half], n, ell)
+    harmonics = _bond_harmonics_several(hi, hj, hvec, n, (4, 6, 8))
     with np.errstate(invalid="ignore", divide="ignore"):
         q468 = np.column_stack(
             [_order_parameter_nonnegative(harmonics[ell], ell) for ell in (4, 6, 8)]
@@ -491,20 +516,19 @@ def _bond_order(
         w6 = wigner_invariant(_full_layout(harmonics[6], 6), 6)
     coordination = np.bincount(bi, minlength=n)
     has_bonds = coordination > 0
-    has_detail = has_bonds & detail
-    q4 = np.where(has_detail, q468[:, 0], np.nan)
+    q4 = np.where(has_bonds, q468[:, 0], np.nan)
     q6 = np.where(has_bonds, q468[:, 1], np.nan)
     w6 = np.where(has_bonds, w6, np.nan)
     # bonds and the body itself (Lechner-Dellago average), built in one pass
     adjacency = _adjacency_with_self(bi, bj, n)
     q4_avg, _ = _lechner_dellago(harmonics[4], adjacency, 4)
     q6_avg, q6m_avg = _lechner_dellago(harmonics[6], adjacency, 6)
-    q4_avg[~has_detail] = np.nan
+    q4_avg[~has_bonds] = np.nan
     q6_avg[~has_bonds] = np.nan
     solid_bonds = np.column_stack(
         [
             _solid_bond_counts_nonnegative(harmonics[6], hi, hj, n, SOLID_BOND_Q6),
-            _solid_bond_counts_nonnegative(harmonics[8], di, dj, n, SOLID_BOND_Q6),
+            _solid_bond_counts_nonnegative(harmonics[8], hi, hj, n, SOLID_BOND_Q6),
             _solid_bond_counts_nonnegative(q6m_avg, hi, hj, n, SOLID_BOND_AVERAGED),
         ]
     )
