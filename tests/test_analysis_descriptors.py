@@ -487,33 +487,37 @@ def test_cuboid_contacts_at_the_tolerance_equal_the_full_separating_axis_test(ro
         assert gaps[int(k)] >= full[k] - 1e-12 and gaps[int(k)] < tol
 
 
-def _two_cuboid_types(rng, n: int, side: float):
-    """``n`` randomly placed and oriented bodies of two cuboid types (a platelet and a rounded
-    brick) with scales 0.8-1.2 in a cubic box of ``side``; returns ``(box, positions, system)``."""
-    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
-    brick = sh.polyhedron(refs.square_platelet_vertices(4.0, 2.0) * [1.0, 0.5, 1.0], 0.2)
+def _two_types(rng, n: int, side: float, shapes: tuple, types: tuple):
+    """``n`` randomly placed and oriented bodies of the two ``shapes``, each body of a random
+    type, with scales 0.8-1.2 in a cubic box of ``side``; returns ``(box, positions, system)``."""
     box = freud.box.Box.cube(side)
     pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
-    base = system_from_arrays(box, pos, orientations=refs.random_quaternions(n, rng), shape=plate)
+    quats = refs.random_quaternions(n, rng)
+    base = system_from_arrays(box, pos, orientations=quats, shape=shapes[0])
     system = dataclasses.replace(
         base,
-        shapes=(plate, brick),
-        types=("P", "B"),
+        shapes=shapes,
+        types=types,
         typeid=rng.integers(0, 2, n),
         scale=rng.uniform(0.8, 1.2, n),
     )
     return box, pos, system
 
 
-def test_cuboid_centre_line_bounds_bracket_the_full_test():
-    """Two cuboid types (one rounded), scaled bodies, random orientations: the lower bound is
-    the centre-line gap, the upper bound is never below the separating-axis gap, and the contacts
-    are those of the full test."""
-    box, pos, system = _two_cuboid_types(np.random.default_rng(9), 1200, 40.0)
+def _two_cuboid_types(rng, n: int, side: float):
+    """:func:`_two_types` of a platelet and a rounded brick."""
+    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
+    brick = sh.polyhedron(refs.square_platelet_vertices(4.0, 2.0) * [1.0, 0.5, 1.0], 0.2)
+    return _two_types(rng, n, side, (plate, brick), ("P", "B"))
+
+
+def _check_centre_line_bounds(system, bounds) -> None:
+    """``bounds(geometry, i, j, vectors)`` of the candidate pairs of ``system``: the lower bound is
+    the centre-line gap, the upper bound is never below the separating-axis gap, some pairs are
+    decided by the upper bound alone, and the contacts are those of the full test."""
     circ = system.per_body("circumsphere_diameter")
-    i, j, vec, _ = candidate_pairs(box, pos, float(circ.max()) + 1.5)
-    geom = aggregation.LabGeometry(system)
-    lower, upper = aggregation._cuboid_centre_line_bounds(geom, i, j, vec)
+    i, j, vec, _ = candidate_pairs(system.box, system.positions, float(circ.max()) + 1.5)
+    lower, upper = bounds(aggregation.LabGeometry(system), i, j, vec)
     centre_line = pair_gaps(system, i, j, vec, full=False)
     full = pair_gaps(system, i, j, vec, full=True)
     np.testing.assert_allclose(lower, centre_line, rtol=0, atol=1e-9)
@@ -532,42 +536,24 @@ def test_cuboid_centre_line_bounds_bracket_the_full_test():
     assert got == set(zip(i[touching].tolist(), j[touching].tolist(), strict=True))
 
 
+def test_cuboid_centre_line_bounds_bracket_the_full_test():
+    """Two cuboid types (one rounded), scaled bodies, random orientations: the lower bound is
+    the centre-line gap, the upper bound is never below the separating-axis gap, and the contacts
+    are those of the full test."""
+    _, _, system = _two_cuboid_types(np.random.default_rng(9), 1200, 40.0)
+    _check_centre_line_bounds(system, aggregation._cuboid_centre_line_bounds)
+
+
 def test_polyhedron_centre_line_bounds_bracket_the_full_test():
     """Hexagonal platelets and octahedra (one type rounded), scaled bodies, random orientations:
     the lower bound is the centre-line gap, the upper bound never below the separating-axis gap;
     on cuboids the bounds are those of the cuboid formula; the contacts are those of the full
     test."""
-    rng = np.random.default_rng(21)
     hexagon = sh.polyhedron(refs.hex_platelet_vertices(refs.PLATE_W, refs.PLATE_T))
     octahedron = sh.polyhedron(np.vstack([np.eye(3), -np.eye(3)]) * 3.0, rounding_radius=0.4)
-    n, side = 1200, 40.0
-    box = freud.box.Box.cube(side)
-    pos = box.wrap(rng.random((n, 3)) * side).astype(np.float64)
-    base = system_from_arrays(box, pos, orientations=refs.random_quaternions(n, rng), shape=hexagon)
-    system = dataclasses.replace(
-        base,
-        shapes=(hexagon, octahedron),
-        types=("H", "O"),
-        typeid=rng.integers(0, 2, n),
-        scale=rng.uniform(0.8, 1.2, n),
-    )
-    circ = system.per_body("circumsphere_diameter")
-    i, j, vec, _ = candidate_pairs(box, system.positions, float(circ.max()) + 1.5)
-    geom = aggregation.LabGeometry(system)
-    lower, upper = aggregation._polyhedron_centre_line_bounds(geom, i, j, vec)
-    centre_line = pair_gaps(system, i, j, vec, full=False)
-    full = pair_gaps(system, i, j, vec, full=True)
-    np.testing.assert_allclose(lower, centre_line, rtol=0, atol=1e-9)
-    apart = upper > 0
-    assert np.all(upper[apart] >= full[apart] - 1e-9)
-    assert np.all(full[~apart] <= 1e-9)
-    assert np.count_nonzero(upper < 0.5) > 20  # pairs decided by the upper bound alone
-    net = contact_network(system)
-    dv = system.per_body("volume_diameter")
-    touching = full < 0.5 * aggregation.CONTACT_GAP * (dv[i] + dv[j])
-    half = net.i < net.j
-    got = set(zip(net.i[half].tolist(), net.j[half].tolist(), strict=True))
-    assert got == set(zip(i[touching].tolist(), j[touching].tolist(), strict=True))
+    shapes = (hexagon, octahedron)
+    _, _, system = _two_types(np.random.default_rng(21), 1200, 40.0, shapes, ("H", "O"))
+    _check_centre_line_bounds(system, aggregation._polyhedron_centre_line_bounds)
     _, _, cuboids = _two_cuboid_types(np.random.default_rng(9), 600, 30.0)
     i, j, vec, _ = candidate_pairs(cuboids.box, cuboids.positions, 10.0)
     geom = aggregation.LabGeometry(cuboids)
