@@ -437,12 +437,15 @@ def test_cuboid_contacts_equal_the_full_separating_axis_test(rounding, shell):
 
 
 @pytest.mark.parametrize("rounding", [0.0, 0.3])
-def test_cuboid_contacts_at_the_tolerance_equal_the_full_separating_axis_test(rounding):
-    """Pairs of randomly oriented platelets placed so that their full separating-axis gap is the
-    contact tolerance to within 10^-12 to 10^-3 nm, on either side: the contacts (and their
-    gaps) are those of the full test, pair for pair. The axis-by-axis test of the undecided pairs
-    must drop a pair only when one axis alone separates it, and give the others the full gap."""
-    plate = sh.polyhedron(refs.square_platelet_vertices(refs.PLATE_W, refs.PLATE_T), rounding)
+@pytest.mark.parametrize("outline", ["square", "hexagon"])
+def test_platelet_contacts_at_the_tolerance_equal_the_full_separating_axis_test(rounding, outline):
+    """Pairs of randomly oriented platelets (square: the cuboid test; hexagonal: the general
+    polyhedron test) placed so that their full separating-axis gap is the contact tolerance to
+    within 10^-12 to 10^-3 nm, on either side: the contacts (and their gaps) are those of the
+    full test, pair for pair. The axis-by-axis test of the undecided pairs must drop a pair
+    only when one axis alone separates it, and give the others the full gap."""
+    vertices = {"square": refs.square_platelet_vertices, "hexagon": refs.hex_platelet_vertices}
+    plate = sh.polyhedron(vertices[outline](refs.PLATE_W, refs.PLATE_T), rounding)
     rng = np.random.default_rng(21)
     n_pairs, spacing = 1000, 30.0
     side = 11 * spacing
@@ -560,6 +563,47 @@ def test_polyhedron_centre_line_bounds_bracket_the_full_test():
     general = aggregation._polyhedron_centre_line_bounds(geom, i, j, vec)
     for got, expected in zip(general, aggregation._cuboid_centre_line_bounds(geom, i, j, vec)):
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+
+
+def _polyhedron_pairs(kind: str):
+    """Two types of polyhedra for the general contact tests (scaled, randomly oriented):
+    centrosymmetric (hexagonal platelet, rounded octahedron), not centrosymmetric (triangular
+    platelet, tetrahedron), and bodies without interior (rounded flat hexagon, rounded rod)."""
+    hexagon = refs.hex_platelet_vertices(refs.PLATE_W, refs.PLATE_T)
+    ang = np.arange(3) * 2 * np.pi / 3
+    triangle = np.array([[3.5 * np.cos(a), 3.5 * np.sin(a), z] for z in (-0.75, 0.75) for a in ang])
+    tetrahedron = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]) * 1.8
+    octahedron = np.vstack([np.eye(3), -np.eye(3)]) * 3.0
+    shapes = {
+        "centrosymmetric": (sh.polyhedron(hexagon), sh.polyhedron(octahedron, 0.4)),
+        "not centrosymmetric": (sh.polyhedron(triangle), sh.polyhedron(tetrahedron, 0.3)),
+        "no interior": (
+            sh.polyhedron(hexagon * [1.0, 1.0, 0.0], 0.5),
+            sh.polyhedron([[0, 0, -2.0], [0, 0, 2.0]], 1.2),
+        ),
+    }[kind]
+    return _two_types(np.random.default_rng(31), 1200, 40.0, shapes, ("A", "B"))[2]
+
+
+@pytest.mark.parametrize("kind", ["centrosymmetric", "not centrosymmetric", "no interior"])
+def test_polyhedron_contact_gaps_equal_the_full_separating_axis_test(kind):
+    """The axis-by-axis gaps of the general polyhedron test (supports from the vertices, half of
+    them for centrosymmetric bodies) are the full separating-axis gaps of the pairs below the
+    tolerance, to round-off, and ``inf`` for the others; the centre-line bounds bracket the full
+    test and the contact network holds the pairs of the full test."""
+    system = _polyhedron_pairs(kind)
+    circ = system.per_body("circumsphere_diameter")
+    i, j, vec, _ = candidate_pairs(system.box, system.positions, float(circ.max()) + 1.5)
+    dv = system.per_body("volume_diameter")
+    tol = 0.5 * aggregation.CONTACT_GAP * (dv[i] + dv[j])
+    full = pair_gaps(system, i, j, vec, full=True)
+    geom = aggregation.LabGeometry(system)
+    gaps = aggregation._polyhedron_contact_gaps(geom, i, j, vec, tol)
+    touching = full < tol
+    assert 100 < np.count_nonzero(touching) < len(i) - 100
+    np.testing.assert_array_equal(np.isfinite(gaps), touching)
+    np.testing.assert_allclose(gaps[touching], full[touching], rtol=0, atol=1e-12)
+    _check_centre_line_bounds(system, aggregation._polyhedron_centre_line_bounds)
 
 
 @pytest.mark.parametrize("full", [False, True])

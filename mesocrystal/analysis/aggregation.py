@@ -154,6 +154,7 @@ class LabGeometry:
             else None
         )
         self._columns: list | None = None
+        self._tables: list | None = None
 
     def support(self, t: int, bodies: np.ndarray, directions: np.ndarray) -> np.ndarray:
         """Support distances of ``bodies`` (all of type ``t``) along lab ``directions``.
@@ -219,6 +220,12 @@ class LabGeometry:
                 [np.ascontiguousarray(self.rotation[:, a, b]) for b in range(3)] for a in range(3)
             ]
         return self._columns
+
+    def polyhedron_tables(self) -> list:
+        """The :class:`_PolyhedronTables` of each shape (all polyhedra), built once."""
+        if self._tables is None:
+            self._tables = [_PolyhedronTables.of(s) for s in self.system.shapes]
+        return self._tables
 
     def axes(self, t: int, bodies: np.ndarray) -> np.ndarray | None:
         """``(M, F, 3)`` lab-frame separating axes of ``bodies`` of type ``t`` (None if none)."""
@@ -785,8 +792,92 @@ def _polyhedron_planes(shape) -> np.ndarray:
     supports ``h``, so that the body is the set of points ``x`` with ``x . n / h <= 1``."""
     normals = np.concatenate([shape.axes, -shape.axes])
     supports = np.einsum("fa,va->fv", normals, shape.vertices).max(axis=1)
-    with np.errstate(divide="ignore"):  # a flat polygon: infinite planes, radial distance 0
-        return normals / supports[:, None]
+    return normals / supports[:, None]
+
+
+@dataclasses.dataclass(frozen=True)
+class _PointSet:
+    """Points whose largest projection on a direction is wanted many times, ``(P, 3)``.
+
+    For a centrosymmetric set (every point ``p`` has ``-p`` in the set) only one point of each
+    antipodal pair is kept and the projection is taken in absolute value: half the work, and
+    the same maximum for either sign of the direction.
+    """
+
+    points: np.ndarray
+    symmetric: bool
+
+    @classmethod
+    def of(cls, points: np.ndarray) -> _PointSet:
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+        scale = max(float(np.abs(points).max(initial=0.0)), 1e-300)
+        if len(points) and len(points) % 2 == 0:
+            dist = np.linalg.norm(points[:, None, :] + points[None, :, :], axis=2)
+            partner = dist.argmin(axis=1)
+            if np.all(dist[np.arange(len(points)), partner] < 1e-12 * scale):
+                keep = np.flatnonzero(np.arange(len(points)) < partner)
+                if 2 * len(keep) == len(points):
+                    return cls(points[keep], True)
+        return cls(points, False)
+
+    def max_projection(self, w: list) -> np.ndarray:
+        """:math:`\\max_p w \\cdot p` for ``(M,)`` components ``w`` of ``M`` directions."""
+        out = None
+        for p in self.points:
+            s = None
+            for a in range(3):
+                if p[a] != 0.0:
+                    term = w[a] * p[a]
+                    s = term if s is None else np.add(s, term, out=s)
+            if s is None:
+                s = np.zeros(len(w[0]))
+            if self.symmetric:
+                np.abs(s, out=s)
+            out = s if out is None else np.maximum(out, s, out=out)
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class _PolyhedronTables:
+    """What the contact tests of one convex polyhedron use, computed once per shape.
+
+    Attributes
+    ----------
+    vertices : _PointSet
+        Vertices (nm): the support along ``u`` is their largest projection.
+    planes : _PointSet or None
+        Face planes as ``n / h`` (:func:`_polyhedron_planes`): the surface crosses the ray along
+        unit ``u`` at the radial distance :math:`1 / \\max_f u \\cdot n_f / h_f`. None for flat
+        or collinear bodies (no interior: radial distance 0).
+    axes : numpy.ndarray
+        ``(F, 3)`` separating axes (face normals, one sign).
+    support_plus, support_minus : numpy.ndarray
+        ``(F,)`` supports (nm, without rounding) along ``+axes`` and ``-axes``.
+    rounding : float
+        Rounding radius (nm).
+    """
+
+    vertices: _PointSet
+    planes: _PointSet | None
+    axes: np.ndarray
+    support_plus: np.ndarray
+    support_minus: np.ndarray
+    rounding: float
+
+    @classmethod
+    def of(cls, shape) -> _PolyhedronTables:
+        plus = shape.support(shape.axes) - shape.rounding_radius
+        minus = shape.support(-shape.axes) - shape.rounding_radius
+        flat = len(shape.axes) == 0 or not np.all(np.minimum(plus, minus) > 0)
+        planes = None if flat else _PointSet.of(_polyhedron_planes(shape))
+        return cls(
+            _PointSet.of(shape.vertices),
+            planes,
+            shape.axes,
+            plus,
+            minus,
+            float(shape.rounding_radius),
+        )
 
 
 def _polyhedron_centre_line_bounds(
@@ -798,13 +889,15 @@ def _polyhedron_centre_line_bounds(
     Along the unit centre line :math:`u` (body frame), a polyhedron reaches out to its support
     :math:`\\max_v u \\cdot v` over its vertices, and its surface crosses the line at the radial
     distance :math:`1 / \\max_f (u \\cdot n_f / h_f)` over its face planes
-    (:func:`_polyhedron_planes`); a rounding radius adds to both. The centre distance less the
-    two supports is the centre-line gap; less the two radial distances, it is the distance of
-    two surface points, never below the separating-axis gap.
+    (:func:`_polyhedron_planes`; 0 for a flat or collinear body); a rounding radius adds to both.
+    The centre distance less the two supports is the centre-line gap; less the two radial
+    distances, it is the distance of two surface points, never below the separating-axis gap.
+    The projections are taken one vertex and one plane at a time on ``(M,)`` columns, and on
+    half of them for centrosymmetric bodies (:class:`_PointSet`).
     """
     sys_ = geom.system
-    shapes = sys_.shapes
-    planes = [_polyhedron_planes(s) for s in shapes]
+    tables = geom.polyhedron_tables()
+    single = len(tables) == 1
     lower = np.empty(len(i))
     upper = np.empty(len(i))
     for start in range(0, len(i), _CHUNK):
@@ -815,25 +908,126 @@ def _polyhedron_centre_line_bounds(
         inv_r = 1.0 / np.maximum(r, 1e-12)
         low = r.copy()
         up = r.copy()
-        for body, sign in ((bi, 1.0), (bj, -1.0)):
-            u = np.stack(geom.body_frame(body, d), axis=1)
-            u *= (sign * inv_r)[:, None]
+        for body, factor in ((bi, inv_r), (bj, -inv_r)):
+            u = geom.body_frame(body, d)
+            for c in u:
+                c *= factor
             support = np.empty(len(body))
             reach = np.empty(len(body))
-            for t, shape in enumerate(shapes):
-                m = slice(None) if len(shapes) == 1 else sys_.typeid[body] == t
-                ut = u[m]
-                support[m] = np.einsum("ma,va->mv", ut, shape.vertices).max(axis=1)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    reach[m] = 1.0 / np.einsum("ma,fa->mf", ut, planes[t]).max(axis=1)
-                support[m] += shape.rounding_radius
-                reach[m] += shape.rounding_radius
+            for t, tab in enumerate(tables):
+                m = slice(None) if single else np.flatnonzero(sys_.typeid[body] == t)
+                ut = u if single else [c[m] for c in u]
+                support[m] = tab.vertices.max_projection(ut) + tab.rounding
+                if tab.planes is None:
+                    reach[m] = tab.rounding
+                else:
+                    reach[m] = 1.0 / tab.planes.max_projection(ut) + tab.rounding
             k = sys_.scale[body]
             low -= k * support
             up -= k * reach
         lower[sel] = low
         upper[sel] = up
     return lower, upper
+
+
+def _polyhedron_contact_gaps(geom, i, j, vec, tol):
+    """Separating-axis gaps of pairs of convex polyhedra where they are below ``tol``.
+
+    The general form of :func:`_cuboid_contact_gaps`: the gap is the largest of the projected
+    gaps along the centre line and the face normals of both bodies, less the rounding radii, so
+    the axes are tested one after the other, thinnest widths first (the stacking direction of
+    platelets), each on the pairs that no earlier axis has separated. Along the face normal
+    :math:`a_f` of body :math:`i`, with :math:`p = (R_i^T d) \\cdot a_f`, the gap is
+    :math:`|p| - k_i h_i(\\pm a_f) - k_j h_j(\\mp R_j^T R_i a_f)`; the direction in the frame of
+    body :math:`j` is formed from ``(M,)`` columns of the rotation matrices. Pairs left after all
+    axes get the value of :func:`pair_gaps` (``full=True``) to round-off; separated pairs get
+    ``inf``.
+
+    Parameters
+    ----------
+    geom : LabGeometry
+        Geometry of a system whose shapes are all polyhedra.
+    i, j : numpy.ndarray
+        ``(M,)`` body indices.
+    vec : numpy.ndarray
+        ``(M, 3)`` minimum-image vectors from ``i`` to ``j`` (nm).
+    tol : numpy.ndarray
+        ``(M,)`` contact tolerances (nm).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(M,)`` gaps (nm) of the pairs in contact (below ``tol``), ``inf`` for the others.
+    """
+    sys_ = geom.system
+    out = np.full(len(i), np.inf)
+    n_types = len(sys_.shapes)
+    if n_types == 1:
+        out[:] = _typed_contact_gaps(geom, 0, 0, i, j, vec, tol)
+        return out
+    ti, tj = sys_.typeid[i], sys_.typeid[j]
+    for ta in range(n_types):
+        for tb in range(n_types):
+            idx = np.flatnonzero((ti == ta) & (tj == tb))
+            if len(idx):
+                out[idx] = _typed_contact_gaps(geom, ta, tb, i[idx], j[idx], vec[idx], tol[idx])
+    return out
+
+
+def _typed_contact_gaps(geom, ta, tb, i, j, vec, tol):
+    """:func:`_polyhedron_contact_gaps` of pairs with body ``i`` of type ``ta`` and body ``j``
+    of type ``tb``."""
+    sys_ = geom.system
+    tables = geom.polyhedron_tables()
+    shape_i, shape_j = tables[ta], tables[tb]
+    col = geom.columns()
+    ki, kj = sys_.scale[i], sys_.scale[j]
+    rad = shape_i.rounding * ki + shape_j.rounding * kj
+    d = [np.ascontiguousarray(vec[:, a]) for a in range(3)]
+    r = np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+    inv_r = 1.0 / np.maximum(r, 1e-12)
+    vi = geom.body_frame(i, d)  # R_i^T d
+    vj = [-c for c in geom.body_frame(j, d)]  # R_j^T (-d): body i seen from body j
+    best = r - ki * shape_i.vertices.max_projection([c * inv_r for c in vi])
+    best -= kj * shape_j.vertices.max_projection([c * inv_r for c in vj])
+    best -= rad
+    out = np.full(len(i), np.inf)
+    active = np.arange(len(i))
+    tests = [(True, f) for f in range(len(shape_i.axes))]
+    tests += [(False, f) for f in range(len(shape_j.axes))]
+    widths = [
+        (shape_i if own_i else shape_j).support_plus[f]
+        + (shape_i if own_i else shape_j).support_minus[f]
+        for own_i, f in tests
+    ]
+    for k in np.argsort(widths, kind="stable"):
+        own_i, f = tests[k]
+        sel = np.flatnonzero(best < tol)
+        if len(sel) < len(best):
+            active, best, rad, tol, ki, kj = (x[sel] for x in (active, best, rad, tol, ki, kj))
+            vi = [v[sel] for v in vi]
+            vj = [v[sel] for v in vj]
+        if not len(active):
+            return out
+        own, other = (shape_i, shape_j) if own_i else (shape_j, shape_i)
+        own_b, other_b = (i[active], j[active]) if own_i else (j[active], i[active])
+        k_own, k_other = (ki, kj) if own_i else (kj, ki)
+        v = vi if own_i else vj
+        a = own.axes[f]
+        proj = v[0] * a[0] + v[1] * a[1] + v[2] * a[2]
+        # the face normal in the lab frame (R_own a_f), then in the frame of the other body
+        lab = [sum(col[x][c][own_b] * a[c] for c in range(3) if a[c] != 0.0) for x in range(3)]
+        w = geom.body_frame(other_b, lab)
+        # the other body's support along -sign(p) a_f
+        away = np.where(proj < 0, 1.0, -1.0)
+        for c in w:
+            c *= away
+        h_own = np.where(proj < 0, own.support_minus[f], own.support_plus[f])
+        g = np.abs(proj) - k_own * h_own - k_other * other.vertices.max_projection(w) - rad
+        np.maximum(best, g, out=best)
+    keep = best < tol
+    out[active[keep]] = best[keep]
+    return out
 
 
 #: Volume fraction (body volumes over the box volume) below which the contact search also
@@ -1047,6 +1241,7 @@ def contact_network(
     polyhedra = not spheres and all(s.kind == "polyhedron" for s in system.shapes)
     if polyhedra:
         geom.columns()  # built once, before the threads share it
+        geom.polyhedron_tables()
 
     def block_contacts(block: slice):
         bi, bj = pairs.block_pairs(block)
@@ -1099,7 +1294,7 @@ def _bounded_block_gaps(system: BodySystem, geom, bi, bj, vec, tol, cuboids: boo
     if cuboids and len(system.shapes) == 1:
         gaps[open_] = _cuboid_contact_gaps(geom, bi[open_], bj[open_], vec[open_], tol[open_])
     else:
-        gaps[open_] = pair_gaps(system, bi[open_], bj[open_], vec[open_], full=True, geometry=geom)
+        gaps[open_] = _polyhedron_contact_gaps(geom, bi[open_], bj[open_], vec[open_], tol[open_])
     return gaps, (sure | open_) & (gaps < tol)
 
 
