@@ -6,8 +6,6 @@ command working where users run the workflow (beside ``project.py``). Anywhere e
 command is ``python -m mesocrystal.analysis``.
 """
 
-import sys
+from mesocrystal.analysis.cli import run
 
-from mesocrystal.analysis.cli import main
-
-sys.exit(main())
+run()

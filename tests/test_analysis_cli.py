@@ -48,8 +48,10 @@ def nucleation_gsd(tmp_path_factory) -> Path:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
+    """``python -m analysis ARGS`` in a new process, its output piped and block-buffered."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    env.pop("PYTHONUNBUFFERED", None)  # output must arrive whole without it
     return subprocess.run(
         [sys.executable, "-m", "analysis", *args],
         capture_output=True,

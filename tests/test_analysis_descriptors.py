@@ -208,17 +208,22 @@ def test_candidate_pairs_equal_freud_query(triclinic):
         np.testing.assert_array_equal(vec, rounded)
 
 
-@pytest.mark.parametrize("side", [(60.0, 60.0, 60.0), (40.0, 50.0, 90.0)])
+@pytest.mark.parametrize("side", [(60.0, 60.0, 60.0), (40.0, 50.0, 90.0), None])
 def test_pair_search_split_in_two_halves_finds_the_same_pairs(side):
-    """The search cut into two halves of the box on two threads gives the pairs of one search,
-    bodies on the cuts and within one cutoff of them included."""
+    """The search cut into two halves of the box (or, in open space, of the points' extent) on
+    two threads gives the pairs of one search, bodies on the cuts and within one cutoff of them
+    included."""
     rng = np.random.default_rng(7)
-    side = np.asarray(side)
-    axis = int(np.argmax(side))
-    points = rng.random((aggregation.SPLIT_SEARCH_BODIES + 500, 3)) * side
-    points[:100, axis] = 0.5 * side[axis]  # on the middle cut
+    extent = np.array([40.0, 50.0, 90.0]) if side is None else np.asarray(side)
+    axis = int(np.argmax(extent))
+    points = rng.random((aggregation.SPLIT_SEARCH_BODIES + 500, 3)) * extent
+    points[:100, axis] = 0.5 * extent[axis]  # on the middle cut
     points[100:200, axis] = 0.0  # on the periodic cut
-    points[200:300, axis] = 0.5 * side[axis] - 2.4  # just inside one cutoff of the cut
+    points[200:300, axis] = 0.5 * extent[axis] - 2.4  # just inside one cutoff of the cut
+    if side is None:
+        points[300, axis] = extent[axis]  # the open extent is that of the box
+    else:
+        side = extent
     one = np.sort(aggregation._periodic_pair_codes(points, side, 2.5, threads=1))
     two = np.sort(aggregation._periodic_pair_codes(points, side, 2.5, threads=2))
     assert len(one) > 2 * len(points)

@@ -555,10 +555,10 @@ SPLIT_SEARCH_BODIES = 20_000
 
 
 def _periodic_pair_codes(
-    points: np.ndarray, side: np.ndarray, r_max: float, threads: int = 1
+    points: np.ndarray, side: np.ndarray | None, r_max: float, threads: int = 1
 ) -> np.ndarray:
     """Codes ``i N + j`` (``i < j``, int64, unsorted) of the pairs of ``points`` closer than
-    ``r_max`` in the periodic orthorhombic box ``[0, side)``.
+    ``r_max`` in the periodic orthorhombic box ``[0, side)``, or in open space (``side`` None).
 
     With two or more threads, at least :data:`SPLIT_SEARCH_BODIES` points and a box longer than
     four ``r_max`` along its longest axis, the box is cut in two halves along that axis: the
@@ -566,18 +566,28 @@ def _periodic_pair_codes(
     of a cut) are searched on two threads. The halves are shorter than half the box minus
     ``r_max`` apart through the periodic boundary, so a search within one half, periodic like
     the whole box, finds no pair that is not one of the box; the pairs are those of one search
-    of all points (tested), found by the same k-d tree distance.
+    of all points (tested), found by the same k-d tree distance. In open space there is only
+    the one cut, at the middle of the points' extent.
     """
     from scipy.spatial import cKDTree
 
     n = len(points)
-    axis = int(np.argmax(side))
-    length = float(side[axis])
+    if side is None:
+        low = points.min(axis=0) if n else np.zeros(3)
+        extent = (points.max(axis=0) if n else np.zeros(3)) - low
+        axis = int(np.argmax(extent))
+        x = points[:, axis] - low[axis]
+    else:
+        extent = side
+        axis = int(np.argmax(side))
+        x = points[:, axis]
+    length = float(extent[axis])
     if threads < 2 or n < SPLIT_SEARCH_BODIES or length <= 4.0 * r_max:
         return _pair_codes(cKDTree(points, boxsize=side), None, r_max, n)
-    x = points[:, axis]
     upper = x >= 0.5 * length
-    near_cut = (np.abs(x - 0.5 * length) < r_max) | (x < r_max) | (x > length - r_max)
+    near_cut = np.abs(x - 0.5 * length) < r_max
+    if side is not None:  # the second cut, through the periodic boundary
+        near_cut |= (x < r_max) | (x > length - r_max)
     halves = [np.flatnonzero(~upper), np.flatnonzero(upper)]
     cut = np.flatnonzero(near_cut)
 
@@ -621,10 +631,9 @@ def _triclinic_pair_codes(box: freud.box.Box, positions: np.ndarray, r_max: floa
     half of every face distance); the shifts with ``n_k = -1`` make an image of ``q`` and those
     with ``n_k = +1`` an image of ``p``, and each point is near the faces of its shifts. The
     search of all points and images, without periodic boundaries, finds every pair; pairs of
-    images that repeat a pair are merged. The pairs are freud's (tested).
+    images that repeat a pair are merged. The pairs are freud's (tested). On two or more
+    threads the search is split in two (:func:`_periodic_pair_codes` in open space).
     """
-    from scipy.spatial import cKDTree
-
     n = len(positions)
     matrix = np.asarray(box.to_matrix(), dtype=np.float64)
     frac = np.linalg.solve(matrix, np.asarray(positions, dtype=np.float64).T).T + 0.5
@@ -642,8 +651,11 @@ def _triclinic_pair_codes(box: freud.box.Box, positions: np.ndarray, r_max: floa
             points.append((frac[sel] - offset) @ matrix.T)
             index.append(sel)
     index = np.concatenate(index)
-    pairs = cKDTree(np.concatenate(points)).query_pairs(r_max, output_type="ndarray")
-    first, second = index[pairs[:, 0]], index[pairs[:, 1]]
+    points = np.concatenate(points)
+    first, second = np.divmod(
+        _periodic_pair_codes(points, None, r_max, worker_threads()), len(points)
+    )
+    first, second = index[first], index[second]
     low = np.minimum(first, second).astype(np.int64)
     low *= n
     low += np.maximum(first, second)

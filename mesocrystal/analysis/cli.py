@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 
@@ -198,3 +199,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def run(argv: Sequence[str] | None = None) -> None:
+    """Run :func:`main` as the whole process (``python -m analysis``) and end it.
+
+    Everything the command writes goes to standard output and error, which are flushed here;
+    the process then ends with the exit status of :func:`main` without the interpreter's
+    teardown of the loaded extension modules (numpy, scipy, freud), which on a two-core machine
+    takes 0.2-0.3 s, a tenth of the classification of a 10^5-body frame, and has nothing left
+    to release. Where the output can no longer be flushed (a closed pipe), the process ends the
+    usual way.
+    """
+    code = main(argv)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        sys.exit(code)
+    os._exit(code)
