@@ -391,6 +391,27 @@ def test_vapour_does_not_aggregate():
 # ------------------------------------------------------------------------------ contacts
 
 
+@pytest.mark.parametrize("bodies", ["spheres", "platelets"])
+def test_contact_vectors_are_the_minimum_images(bodies):
+    """The bond vectors of a contact network, formed for a few bonds or for all of them, are the
+    minimum-image vectors from body ``i`` to body ``j`` (spheres store their pairs the other way
+    round, platelets go through the block-wise contact test)."""
+    if bodies == "spheres":
+        system = load_bodies(refs.crystal("fcc", 5))
+    else:
+        system = _polyhedron_pairs("centrosymmetric")
+    net = contact_network(system)
+    side = np.asarray(system.box.L, dtype=np.float64)
+    pos = np.asarray(system.positions, dtype=np.float64)  # the network's precision
+    expected = pos[net.j] - pos[net.i]
+    expected -= side * np.round(expected / side)
+    some = np.flatnonzero(np.arange(len(net.i)) % 7 == 3)
+    np.testing.assert_allclose(net.bond_vectors(some), expected[some], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(net.vectors, expected, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(net.bond_vectors(some), net.vectors[some])
+    assert len(net.i) > 1000
+
+
 def _pair_system(shape, positions, quats):
     box = freud.box.Box.cube(60.0)
     return system_from_arrays(box, np.asarray(positions), orientations=quats, shape=shape)

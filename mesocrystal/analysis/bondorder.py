@@ -507,7 +507,7 @@ def _bond_order(
     # follow from q_{l,-m} = (-1)^m conj(q_lm), see _m_weights)
     half = bi < bj
     hi, hj = bi[half], bj[half]
-    hvec = network.vectors[half] if every_bond else network.vectors[np.flatnonzero(keep)[half]]
+    hvec = network.bond_vectors(np.flatnonzero(half) if every_bond else np.flatnonzero(keep)[half])
     harmonics = _bond_harmonics_several(hi, hj, hvec, n, (4, 6, 8))
     with np.errstate(invalid="ignore", divide="ignore"):
         q468 = np.column_stack(
@@ -617,7 +617,7 @@ def _window_bond_order(network: ContactNetwork, mask: np.ndarray, window: np.nda
     sub = ContactNetwork(
         i=local[network.i[keep]].astype(network.i.dtype),
         j=local[network.j[keep]].astype(network.j.dtype),
-        vectors=network.vectors[keep],
+        vectors=network.bond_vectors(keep),
         gaps=network.gaps[keep],
         n=len(index),
     )
