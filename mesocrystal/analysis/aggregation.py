@@ -656,8 +656,8 @@ def _search_tree(points: np.ndarray, side: np.ndarray | None):
     Split at the midpoints of the cells (``balanced_tree=False``) and without shrinking the
     cells to their points (``compact_nodes=False``): a quicker build, and the pair search of the
     10^5-body frames of the benchmark finds the same pairs in 10-30 % less time (FCC 0.24 s
-    instead of 0.26 s, simple-tetragonal platelets 0.44 s instead of 0.61 s, one thread; scipy's
-    defaults suit queries of points far from the data, not pairs within a cutoff).
+    instead of 0.26 s, simple-tetragonal platelets 0.44 s instead of 0.61 s; one thread,
+    medians of five runs).
     """
     from scipy.spatial import cKDTree
 
