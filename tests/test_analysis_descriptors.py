@@ -224,8 +224,8 @@ def test_pair_search_split_in_two_halves_finds_the_same_pairs(side):
         points[300, axis] = extent[axis]  # the open extent is that of the box
     else:
         side = extent
-    one = np.sort(aggregation._periodic_pair_codes(points, side, 2.5, threads=1))
-    two = np.sort(aggregation._periodic_pair_codes(points, side, 2.5, threads=2))
+    one = np.sort(aggregation._split_pair_codes(points, side, 2.5, threads=1))
+    two = np.sort(aggregation._split_pair_codes(points, side, 2.5, threads=2))
     assert len(one) > 2 * len(points)
     np.testing.assert_array_equal(one, two)
 

@@ -601,7 +601,7 @@ def candidate_pairs(
 SPLIT_SEARCH_BODIES = 20_000
 
 
-def _periodic_pair_codes(
+def _split_pair_codes(
     points: np.ndarray, side: np.ndarray | None, r_max: float, threads: int = 1
 ) -> np.ndarray:
     """Codes ``i N + j`` (``i < j``, int64, unsorted) of the pairs of ``points`` closer than
@@ -691,7 +691,7 @@ def _triclinic_pair_codes(box: freud.box.Box, positions: np.ndarray, r_max: floa
     with ``n_k = +1`` an image of ``p``, and each point is near the faces of its shifts. The
     search of all points and images, without periodic boundaries, finds every pair; pairs of
     images that repeat a pair are merged. The pairs are freud's (tested). On two or more
-    threads the search is split in two (:func:`_periodic_pair_codes` in open space).
+    threads the search is split in two (:func:`_split_pair_codes` in open space).
     """
     n = len(positions)
     matrix = np.asarray(box.to_matrix(), dtype=np.float64)
@@ -711,9 +711,7 @@ def _triclinic_pair_codes(box: freud.box.Box, positions: np.ndarray, r_max: floa
             index.append(sel)
     index = np.concatenate(index)
     points = np.concatenate(points)
-    first, second = np.divmod(
-        _periodic_pair_codes(points, None, r_max, worker_threads()), len(points)
-    )
+    first, second = np.divmod(_split_pair_codes(points, None, r_max, worker_threads()), len(points))
     first, second = index[first], index[second]
     low = np.minimum(first, second).astype(np.int64)
     low *= n
@@ -747,7 +745,7 @@ class _PairSearch:
             side = np.asarray(box.L, dtype=np.float64)
             shifted = np.mod(pos + 0.5 * side, side)
             shifted = np.where(shifted >= side, shifted - side, shifted)
-            keys = _periodic_pair_codes(shifted, side, r_max, worker_threads())
+            keys = _split_pair_codes(shifted, side, r_max, worker_threads())
             # the pairs come in no particular order: sort the codes i * N + j in place
             keys.sort()
             self._keys, self._n = keys, n
@@ -1012,7 +1010,10 @@ def _polyhedron_contact_gaps(geom, i, j, vec, tol):
     :math:`|p| - k_i h_i(\\pm a_f) - k_j h_j(\\mp R_j^T R_i a_f)`; the direction in the frame of
     body :math:`j` is formed from ``(M,)`` columns of the rotation matrices. Pairs left after all
     axes get the value of :func:`pair_gaps` (``full=True``) to round-off; separated pairs get
-    ``inf``.
+    ``inf``. Systems of one cuboid type keep the closed-form supports of
+    :func:`_cuboid_contact_gaps`, which takes 0.12-0.18 s against 0.19-0.28 s for this test on
+    the 3.1 x 10^5 undecided pairs of 10^6 candidates of 10^5 square platelets (same contacts,
+    gaps equal to 4 x 10^-15 nm).
 
     Parameters
     ----------
@@ -1031,11 +1032,10 @@ def _polyhedron_contact_gaps(geom, i, j, vec, tol):
         ``(M,)`` gaps (nm) of the pairs in contact (below ``tol``), ``inf`` for the others.
     """
     sys_ = geom.system
-    out = np.full(len(i), np.inf)
     n_types = len(sys_.shapes)
     if n_types == 1:
-        out[:] = _typed_contact_gaps(geom, 0, 0, i, j, vec, tol)
-        return out
+        return _typed_contact_gaps(geom, 0, 0, i, j, vec, tol)
+    out = np.full(len(i), np.inf)
     ti, tj = sys_.typeid[i], sys_.typeid[j]
     for ta in range(n_types):
         for tb in range(n_types):
