@@ -84,6 +84,21 @@ def test_known_solids(columns, layers, shape):
     assert result["stacked_fraction"] == (1.0 if layers > 1 else 0.0)
 
 
+def test_tiled_layers_stack_only_on_the_platelet_below():
+    # Layers of 2 x 2 platelets tiled edge to edge (no gap: the FCC continuation across the
+    # platelet borders), displaced by up to 0.5 nm as thermal motion would: a platelet of the
+    # next layer that sits beside another, about one width away, touches it but is not stacked
+    # on it. Each column of 4 gives 3 stacked pairs, all in registry.
+    system = block((2, 2), 4, ROTATION, gap=0.0)
+    rng = np.random.default_rng(3)
+    pos = system.positions + rng.uniform(-0.5, 0.5, size=system.positions.shape)
+    jittered = load_bodies(make_frame(pos, 400.0, SHAPE.type_shape, system.orientations))
+    largest = stacks.analyse_frame(jittered)["mesocrystals"][0]
+    assert largest["n_bodies"] == 16
+    assert largest["stacked_pairs"] == 4 * 3
+    assert largest["registry_fraction"] == pytest.approx(1.0)
+
+
 def test_twist_and_offset_break_registry():
     system = block((1, 1), 4)
     q = system.orientations.copy()

@@ -4,7 +4,8 @@ registry.
 A pair of platelets in contact (:func:`analysis.aggregation.contact_network`) is *stacked* when
 their normals (the body-frame z axes, the short axes of the platelets) are parallel within
 :data:`STACK_ANGLE_DEG`, one lies on the other (their centres at least half a thickness apart
-along the normal) and their faces overlap (lateral offset below one width). *Stacks* are the
+along the normal) and their faces overlap (lateral offset below :data:`STACK_OFFSET` widths).
+*Stacks* are the
 connected components of stacked pairs (columns of platelets); a *mesocrystal* is a contact
 cluster of at least two bodies, however its bodies touch.
 
@@ -54,6 +55,11 @@ from .morphology import Morphology, morphology_of
 #: tolerates a tilt of a third of the 45 degrees at which a face contact turns into an edge
 #: contact.
 STACK_ANGLE_DEG = 15.0
+#: Largest lateral offset of a stacked pair, in platelet widths: the faces overlap by at least a
+#: quarter of a width. A platelet of the next layer that sits beside, not on, another (the
+#: neighbour of a layer of platelets tiled edge to edge, one width away) is not stacked on it,
+#: even when thermal motion brings it a little closer.
+STACK_OFFSET = 0.75
 #: Largest lateral offset of a pair in registry, in platelet widths (faces overlap >= 75 %).
 REGISTRY_OFFSET = 0.25
 #: Largest twist of a pair in registry [deg].
@@ -147,7 +153,8 @@ def stacked_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``(i, j)`` with ``i < j`` of platelets in face-to-face contact: in contact, normals
     parallel within :data:`STACK_ANGLE_DEG`, one on top of the other (centre distance along the
-    normal at least half a thickness) and faces overlapping (lateral offset below a width).
+    normal at least half a thickness) and faces overlapping (lateral offset below
+    :data:`STACK_OFFSET` widths).
 
     Returns
     -------
@@ -163,7 +170,7 @@ def stacked_pairs(
     parallel = np.abs(np.einsum("ij,ij->i", n[i], n[j])) >= cos
     along = np.abs(np.einsum("ij,ij->i", n[i], vec))
     lateral = np.sqrt(np.maximum((vec * vec).sum(axis=1) - along**2, 0.0))
-    keep = parallel & (along >= 0.5 * thickness) & (lateral < width)
+    keep = parallel & (along >= 0.5 * thickness) & (lateral < STACK_OFFSET * width)
     return i[keep], j[keep]
 
 
