@@ -5,9 +5,8 @@ A pair of platelets in contact (:func:`analysis.aggregation.contact_network`) is
 their normals (the body-frame z axes, the short axes of the platelets) are parallel within
 :data:`STACK_ANGLE_DEG`, one lies on the other (their centres at least half a thickness apart
 along the normal) and their faces overlap (lateral offset below :data:`STACK_OFFSET` widths).
-*Stacks* are the
-connected components of stacked pairs (columns of platelets); a *mesocrystal* is a contact
-cluster of at least two bodies, however its bodies touch.
+*Stacks* are the connected components of stacked pairs (columns of platelets); a
+*mesocrystal* is a contact cluster of at least two bodies, however its bodies touch.
 
 For each mesocrystal (:class:`StackOrder`):
 
