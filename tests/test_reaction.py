@@ -214,10 +214,13 @@ def test_sigkill_mid_reaction_resumes_same_conversion_state(project_dir, engine_
     (ref_dir / products.INIT_GSD).write_bytes(open(job.fn(products.INIT_GSD), "rb").read())
     simulate.run(ref_dir, model, get_engine(engine_name), frames=50)
 
+    scratch = project_dir / "scratch"  # a killed engine cannot remove its scratch files
+    scratch.mkdir()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
         "MESOCRYSTAL_ENGINE": engine_name,
+        "TMPDIR": str(scratch),
     }
     proc = subprocess.Popen(
         [sys.executable, "project.py", "run", "-o", "assemble", "-j", job.id],

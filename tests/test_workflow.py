@@ -129,12 +129,16 @@ def test_init_and_run_end_to_end(project_dir):
 def _assemble_in_background(project_dir, job, engine_name) -> subprocess.Popen:
     """``project.py run -o assemble`` for one job in a session of its own, so that SIGKILL
     hits the whole process group, as a scheduler's kill does (project.py runs the engine in a
-    forked child)."""
+    forked child). Its scratch files go to a folder of the test (``TMPDIR``): a killed engine
+    cannot remove its own."""
+    scratch = project_dir / "scratch"
+    scratch.mkdir(exist_ok=True)
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
         "MESOCRYSTAL_ENGINE": engine_name,
         "OMP_NUM_THREADS": "1",
+        "TMPDIR": str(scratch),
     }
     return subprocess.Popen(
         [sys.executable, "project.py", "run", "-o", "assemble", "-j", job.id],
