@@ -170,7 +170,7 @@ class ContactNetwork:
                 )
             return self._nlist
         return freud.locality.NeighborList.from_arrays(
-            self.n, self.n, self.i[keep], self.j[keep], self.vectors[keep]
+            self.n, self.n, self.i[keep], self.j[keep], self.bond_vectors(keep)
         )
 
     def pair_keys(self, mask: np.ndarray | None = None) -> np.ndarray:

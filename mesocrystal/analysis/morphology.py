@@ -269,7 +269,7 @@ def unwrap(
     keep = mask[network.i] & mask[network.j]
     bi = local[network.i[keep].astype(np.int64)]
     bj = local[network.j[keep].astype(np.int64)]
-    vec = network.vectors[keep]
+    vec = network.bond_vectors(keep)
     graph = sparse.csr_matrix((np.arange(1, len(bi) + 1), (bi, bj)), shape=(m, m))
     n_comp, comp = csgraph.connected_components(graph, directed=False)
     pos = np.full((m, 3), np.nan)
